@@ -1,0 +1,105 @@
+"""The `torchlint` command: `check` (the default), `rules`, `explain`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from torchlint import __version__
+from torchlint.config import ConfigError, ConfigResolver, Overrides, check_selectors
+from torchlint.docs import explain, rules_listing
+from torchlint.files import discover
+from torchlint.output import write_json, write_text
+from torchlint.rules import RULES_BY_CODE
+from torchlint.runner import default_jobs, lint_paths
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+COMMANDS = ("check", "rules", "explain")
+
+
+def _codes(values: list[str] | None, flag: str) -> list[str] | None:
+    if values is None:
+        return None
+    return check_selectors([c for v in values for c in v.split(",")], f"--{flag}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="torchlint", description="Static analysis for PyTorch code.")
+    parser.add_argument("--version", action="version", version=f"torchlint {__version__}")
+    commands = parser.add_subparsers(dest="command")
+
+    check = commands.add_parser("check", help="lint files and folders (the default command)")
+    check.add_argument("paths", nargs="*", type=Path, default=[Path(".")])
+    check.add_argument("--select", action="append", metavar="CODES", help="only these codes or prefixes")
+    check.add_argument("--extend-select", action="append", metavar="CODES", help="add codes to the selection")
+    check.add_argument("--ignore", action="append", metavar="CODES", help="skip these codes or prefixes")
+    check.add_argument("--exclude", action="append", metavar="GLOB", help="replace the exclude list")
+    check.add_argument("--extend-exclude", action="append", metavar="GLOB", help="add to the exclude list")
+    check.add_argument("--force-exclude", action="store_true", help="apply excludes to explicitly named files too")
+    check.add_argument("--no-respect-gitignore", action="store_true", help="lint files that .gitignore excludes")
+    check.add_argument("--config", type=Path, metavar="PYPROJECT", help="use this pyproject.toml for every file")
+    check.add_argument("--output-format", choices=("text", "json"), default="text")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    check.add_argument("-v", "--verbose", action="store_true", help="show internal-error tracebacks")
+
+    commands.add_parser("rules", help="list every rule")
+    explain_parser = commands.add_parser("explain", help="show a rule's documentation")
+    explain_parser.add_argument("code")
+    return parser
+
+
+def _check(args: argparse.Namespace) -> int:
+    overrides = Overrides(
+        select=_codes(args.select, "select"),
+        extend_select=_codes(args.extend_select, "extend-select") or [],
+        ignore=_codes(args.ignore, "ignore") or [],
+        exclude=[g for v in args.exclude for g in v.split(",")] if args.exclude else None,
+        extend_exclude=[g for v in args.extend_exclude or [] for g in v.split(",")],
+        respect_gitignore=False if args.no_respect_gitignore else None,
+    )
+    resolver = ConfigResolver(overrides, config_file=args.config)
+    files = list(discover(args.paths, resolver, force_exclude=args.force_exclude))
+    result = lint_paths(files, resolver, args.jobs or default_jobs())
+    for error in result.errors:
+        print(f"torchlint: error: {error}", file=sys.stderr)
+    if args.output_format == "json":
+        write_json(result.diagnostics, sys.stdout)
+    else:
+        write_text(result.diagnostics, sys.stdout, verbose=args.verbose)
+    if result.errors or result.internal_errors:
+        return EXIT_ERROR
+    if result.diagnostics and not args.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version"):
+        argv.insert(0, "check")
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command in (None, "check"):
+            if args.command is None:
+                args = parser.parse_args(["check"])
+            return _check(args)
+        if args.command == "rules":
+            sys.stdout.write(rules_listing())
+            return EXIT_OK
+        rule = RULES_BY_CODE.get(args.code.upper())
+        if rule is None:
+            print(f"torchlint: error: unknown rule {args.code!r}; `torchlint rules` lists them", file=sys.stderr)
+            return EXIT_ERROR
+        sys.stdout.write(explain(rule))
+        return EXIT_OK
+    except ConfigError as error:
+        print(f"torchlint: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def run() -> None:
+    sys.exit(main())

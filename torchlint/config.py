@@ -1,0 +1,230 @@
+"""`[tool.torchlint]` in the nearest pyproject.toml, merged with command-line options."""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from torchlint.rules import ALL_RULES
+from torchlint.rules.base import Rule
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DEFAULT_EXCLUDE = (
+    ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "__pycache__", ".mypy_cache",
+    ".ruff_cache", ".pytest_cache", ".torchlint_cache", "build", "dist", "node_modules",
+    "site-packages", ".eggs", "__pypackages__", ".ipynb_checkpoints",
+)  # fmt: skip
+
+_LIST_KEYS = ("select", "extend-select", "ignore", "exclude", "extend-exclude")
+_KNOWN_KEYS = frozenset((*_LIST_KEYS, "per-file-ignores", "respect-gitignore"))
+
+
+class ConfigError(Exception):
+    """A bad configuration: names the file and key so the user can fix it."""
+
+
+def check_selectors(selectors: list[str], where: str) -> list[str]:
+    """Codes or prefixes (`TL1`, `TL301`, `ALL`); anything matching no rule is an error."""
+    codes = [rule.code for rule in ALL_RULES]
+    result = []
+    for raw in selectors:
+        selector = raw.strip().upper()
+        if not selector:
+            continue
+        if selector != "ALL" and not any(code.startswith(selector) for code in codes):
+            raise ConfigError(f"{where}: unknown rule code or prefix {raw.strip()!r}")
+        result.append(selector)
+    return result
+
+
+def _matches(selector: str, code: str) -> bool:
+    return selector == "ALL" or code.startswith(selector)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Effective options for files under one configuration root."""
+
+    root: Path
+    source: Path | None = None  # the pyproject.toml they came from
+    select: tuple[str, ...] = ("ALL",)
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    respect_gitignore: bool = True
+    _rules_cache: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    @property
+    def excludes(self) -> tuple[str, ...]:
+        return self.exclude + self.extend_exclude
+
+    def rules_for(self, path: Path) -> tuple[Rule, ...]:
+        ignored = list(self.ignore)
+        relative = _relative(path, self.root)
+        for pattern, codes in self.per_file_ignores:
+            if glob_match(pattern, relative):
+                ignored.extend(codes)
+        key = tuple(ignored)
+        cached = self._rules_cache.get(key)
+        if cached is None:
+            selected = (*self.select, *self.extend_select)
+            cached = tuple(
+                rule
+                for rule in ALL_RULES
+                if any(_matches(s, rule.code) for s in selected) and not any(_matches(i, rule.code) for i in ignored)
+            )
+            self._rules_cache[key] = cached
+        return cached
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+@functools.lru_cache(maxsize=512)
+def _glob_regex(pattern: str) -> str:
+    return fnmatch.translate(pattern)
+
+
+def glob_match(pattern: str, relative: str) -> bool:
+    """Ruff-style: a pattern without `/` matches a file name or any folder name; else the relative path."""
+    pattern = pattern.rstrip("/")
+    if "/" not in pattern:
+        return any(fnmatch.fnmatchcase(part, pattern) for part in relative.split("/"))
+    pattern = pattern.removeprefix("./")
+    return fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(relative, pattern + "/*")
+
+
+@dataclass
+class Overrides:
+    """Command-line options that take precedence over the configuration file."""
+
+    select: list[str] | None = None
+    extend_select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    exclude: list[str] | None = None
+    extend_exclude: list[str] = field(default_factory=list)
+    respect_gitignore: bool | None = None
+
+
+def _list_of_strings(table: dict, key: str, where: str) -> list[str]:
+    value = table[key]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: `{key}` must be a list of strings, got {value!r}")
+    return value
+
+
+def read_table(path: Path) -> dict | None:
+    """The `[tool.torchlint]` table of a pyproject.toml, None when it has none."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from error
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot be read: {error}") from error
+    tool = data.get("tool", {})
+    table = tool.get("torchlint") if isinstance(tool, dict) else None
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.torchlint] must be a table")
+    return table
+
+
+def settings_from_table(table: dict, path: Path, overrides: Overrides) -> Settings:
+    where = f"{path}: [tool.torchlint]"
+    unknown = sorted(set(table) - _KNOWN_KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key `{unknown[0]}` (known: {', '.join(sorted(_KNOWN_KEYS))})")
+    values: dict[str, list[str]] = {k: _list_of_strings(table, k, where) for k in _LIST_KEYS if k in table}
+    for key in ("select", "extend-select", "ignore"):
+        if key in values:
+            values[key] = check_selectors(values[key], f"{where} `{key}`")
+    per_file: list[tuple[str, tuple[str, ...]]] = []
+    raw = table.get("per-file-ignores", {})
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: `per-file-ignores` must be a table of glob = [codes]")
+    for pattern, codes in raw.items():
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise ConfigError(f"{where}: `per-file-ignores.{pattern}` must be a list of rule codes")
+        per_file.append((pattern, tuple(check_selectors(codes, f"{where} `per-file-ignores.{pattern}`"))))
+    respect = table.get("respect-gitignore", True)
+    if not isinstance(respect, bool):
+        raise ConfigError(f"{where}: `respect-gitignore` must be true or false")
+    return _merge(
+        Settings(
+            root=path.parent,
+            source=path,
+            select=tuple(values.get("select", ["ALL"])),
+            extend_select=tuple(values.get("extend-select", [])),
+            ignore=tuple(values.get("ignore", [])),
+            per_file_ignores=tuple(per_file),
+            exclude=tuple(values.get("exclude", DEFAULT_EXCLUDE)),
+            extend_exclude=tuple(values.get("extend-exclude", [])),
+            respect_gitignore=respect,
+        ),
+        overrides,
+    )
+
+
+def _merge(settings: Settings, overrides: Overrides) -> Settings:
+    return Settings(
+        root=settings.root,
+        source=settings.source,
+        select=tuple(overrides.select) if overrides.select is not None else settings.select,
+        extend_select=settings.extend_select + tuple(overrides.extend_select),
+        ignore=settings.ignore + tuple(overrides.ignore),
+        per_file_ignores=settings.per_file_ignores,
+        exclude=tuple(overrides.exclude) if overrides.exclude is not None else settings.exclude,
+        extend_exclude=settings.extend_exclude + tuple(overrides.extend_exclude),
+        respect_gitignore=(
+            overrides.respect_gitignore if overrides.respect_gitignore is not None else settings.respect_gitignore
+        ),
+    )
+
+
+class ConfigResolver:
+    """Finds and caches the settings that apply to each folder."""
+
+    def __init__(self, overrides: Overrides, config_file: Path | None = None, cwd: Path | None = None) -> None:
+        self.overrides = overrides
+        self.cwd = (cwd or Path.cwd()).resolve()
+        self._by_dir: dict[Path, Settings] = {}
+        self._forced: Settings | None = None
+        if config_file is not None:
+            table = read_table(config_file)
+            self._forced = settings_from_table(table or {}, config_file.resolve(), overrides)
+        self._default = _merge(Settings(root=self.cwd), overrides)
+
+    def for_path(self, path: Path) -> Settings:
+        if self._forced is not None:
+            return self._forced
+        folder = path.resolve()
+        if not folder.is_dir():
+            folder = folder.parent
+        return self._for_dir(folder)
+
+    def _for_dir(self, folder: Path) -> Settings:
+        cached = self._by_dir.get(folder)
+        if cached is not None:
+            return cached
+        candidate = folder / "pyproject.toml"
+        table = read_table(candidate) if candidate.is_file() else None
+        if table is not None:
+            settings = settings_from_table(table, candidate, self.overrides)
+        elif folder.parent == folder:
+            settings = self._default
+        else:
+            settings = self._for_dir(folder.parent)
+        self._by_dir[folder] = settings
+        return settings

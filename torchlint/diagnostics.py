@@ -1,0 +1,71 @@
+"""The one finding record that every front (CLI, JSON, language server) renders."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Applicability(enum.Enum):
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    """1-based line, 1-based column (in characters)."""
+
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Edit:
+    start: Position
+    end: Position
+    replacement: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    title: str
+    applicability: Applicability
+    edits: tuple[Edit, ...]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    path: str
+    code: str
+    name: str
+    message: str
+    severity: Severity
+    start: Position
+    end: Position
+    fix: Fix | None = None
+    # Extra detail shown with --verbose (e.g. an internal traceback).
+    detail: str | None = field(default=None, compare=False)
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.path, self.start.line, self.start.column, self.code)
+
+    def to_json(self) -> dict:
+        return {
+            "path": self.path,
+            "code": self.code,
+            "name": self.name,
+            "message": self.message,
+            "severity": self.severity.value,
+            "line": self.start.line,
+            "column": self.start.column,
+            "end_line": self.end.line,
+            "end_column": self.end.column,
+            "fix_available": self.fix is not None,
+        }

@@ -1,0 +1,112 @@
+"""Lint one source text: parse once, one analysis pass feeding every rule, then positions and noqa."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Sequence
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from torchlint import noqa
+from torchlint.context import Report, RuleContext
+from torchlint.diagnostics import Diagnostic, Position, Severity
+from torchlint.infer.analyzer import Analyzer, Dispatch
+from torchlint.infer.facts import Device, Fact
+from torchlint.rules.base import Rule
+
+SYNTAX_ERROR = ("TL001", "syntax-error")
+INTERNAL_ERROR = ("TL002", "internal-error")
+
+
+def _build_dispatch(rules: Sequence[Rule], analyzer: Analyzer, reports: list[Report]) -> Dispatch:
+    dispatch: Dispatch = {}
+    cache: dict = {}
+    for rule in rules:
+        ctx = RuleContext(rule, analyzer, reports, cache)
+        for node_name, hook in rule.hooks().items():
+            node_type = getattr(cst, node_name)
+            dispatch.setdefault(node_type, []).append(lambda node, hook=hook, ctx=ctx: hook(node, ctx))
+    return dispatch
+
+
+def _default_device(source: str) -> Device:
+    """A file that changes the default device makes every factory's device unknown."""
+    if "set_default_device" in source or "set_default_tensor_type" in source:
+        return Device.UNKNOWN
+    return Device.CPU
+
+
+def syntax_error(path: str, error: cst.ParserSyntaxError) -> Diagnostic:
+    message = str(error.message).strip().splitlines()[0] if error.message else "invalid syntax"
+    start = Position(error.editor_line, error.editor_column)
+    return Diagnostic(path, *SYNTAX_ERROR, f"Syntax error: {message}", Severity.ERROR, start, start)
+
+
+def internal_error(path: str, exc: BaseException) -> Diagnostic:
+    start = Position(1, 1)
+    return Diagnostic(
+        path,
+        *INTERNAL_ERROR,
+        f"Internal error while analysing this file: {type(exc).__name__}: {exc}",
+        Severity.ERROR,
+        start,
+        start,
+        detail="".join(traceback.format_exception(exc)),
+    )
+
+
+def lint_source(
+    source: str,
+    path: str,
+    rules: Sequence[Rule],
+    *,
+    seed: dict[str, Fact] | None = None,
+) -> list[Diagnostic]:
+    """All findings for one file, sorted; never raises for a bad input."""
+    if noqa.file_disabled(source):
+        return []
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        return [syntax_error(path, error)]
+    except RecursionError as error:
+        return [internal_error(path, error)]
+    try:
+        return _analyse(module, source, path, rules, seed)
+    except Exception as error:  # one bad file must never end the run
+        return [internal_error(path, error)]
+
+
+def _analyse(
+    module: cst.Module, source: str, path: str, rules: Sequence[Rule], seed: dict[str, Fact] | None
+) -> list[Diagnostic]:
+    reports: list[Report] = []
+    analyzer = Analyzer(module, {}, seed=seed, default_device=_default_device(source))
+    analyzer.dispatch.update(_build_dispatch(rules, analyzer, reports))
+    analyzer.run()
+    if not reports:
+        return []
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    suppressed = noqa.suppressions(source)
+    diagnostics: dict[tuple, Diagnostic] = {}
+    for report in reports:
+        start = positions[report.node].start
+        end = positions[report.end].end
+        if noqa.is_suppressed(suppressed, start.line, report.rule.code):
+            continue
+        message = report.message
+        for key, node in report.refs.items():
+            where = positions.get(node)
+            message = message.replace("{" + key + "}", str(where.start.line) if where else "?")
+        diagnostic = Diagnostic(
+            path,
+            report.rule.code,
+            report.rule.name,
+            message,
+            report.severity,
+            Position(start.line, start.column + 1),
+            Position(end.line, end.column + 1),
+        )
+        diagnostics.setdefault((diagnostic.code, diagnostic.start), diagnostic)
+    return sorted(diagnostics.values(), key=lambda d: d.sort_key)

@@ -1,0 +1,68 @@
+"""Which files a run lints: explicit paths, folders walked, excludes and .gitignore obeyed."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from torchlint.config import ConfigResolver, glob_match
+from torchlint.gitignore import GitIgnore
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+
+
+def _excluded(path: Path, resolver: ConfigResolver) -> bool:
+    settings = resolver.for_path(path)
+    try:
+        relative = path.resolve().relative_to(settings.root.resolve()).as_posix()
+    except ValueError:
+        relative = path.name
+    return any(glob_match(pattern, relative) for pattern in settings.excludes)
+
+
+def discover(paths: list[Path], resolver: ConfigResolver, *, force_exclude: bool = False) -> Iterator[Path]:
+    """Files to lint, each once, in a stable order. Missing paths are yielded for the caller to report."""
+    gitignore = GitIgnore()
+    seen: set[Path] = set()
+    for path in paths:
+        if not path.is_dir():
+            if force_exclude and (
+                _excluded(path, resolver) or _ignored_by_git(path, resolver, gitignore, parents=True)
+            ):
+                continue
+            if path not in seen:
+                seen.add(path)
+                yield path
+            continue
+        for file in _walk(path, resolver, gitignore):
+            if file not in seen:
+                seen.add(file)
+                yield file
+
+
+def _ignored_by_git(
+    path: Path, resolver: ConfigResolver, gitignore: GitIgnore, is_dir: bool = False, parents: bool = False
+) -> bool:
+    if not resolver.for_path(path).respect_gitignore:
+        return False
+    return gitignore.ignored(path.resolve(), is_dir, check_parents=parents)
+
+
+def _walk(root: Path, resolver: ConfigResolver, gitignore: GitIgnore) -> Iterator[Path]:
+    for folder, dirnames, filenames in os.walk(root):
+        here = Path(folder)
+        kept = []
+        for name in sorted(dirnames):
+            child = here / name
+            if _excluded(child, resolver) or _ignored_by_git(child, resolver, gitignore, is_dir=True):
+                continue
+            kept.append(name)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            if not name.endswith(PYTHON_SUFFIXES):
+                continue
+            file = here / name
+            if _excluded(file, resolver) or _ignored_by_git(file, resolver, gitignore):
+                continue
+            yield file

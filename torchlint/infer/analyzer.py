@@ -1,0 +1,450 @@
+"""One statement-ordered pass over a module that keeps facts current and feeds the rules.
+
+Rules are called for each node *before* the statement holding it takes effect, so
+`x = x.cpu().numpy()` sees `x` as it was before the line.  Loops are not iterated:
+names a loop body rebinds are forgotten at the loop head, which keeps every fact
+true on every iteration.  Function bodies are analysed after their enclosing body,
+seeing outer names only when those are bound once (imports, `device = ...`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from torchlint.infer import torch_api as api
+from torchlint.infer.evaluate import Evaluator
+from torchlint.infer.facts import UNKNOWN, Device, Fact, Kind, tensor
+from torchlint.infer.scope import (
+    Env,
+    Scope,
+    all_params,
+    count_bindings,
+    dotted_name,
+    join_all,
+    target_names,
+)
+
+Handler = Callable[[cst.CSTNode], None]
+Block = Iterable[cst.BaseStatement] | cst.BaseSuite
+Dispatch = dict[type, list[Handler]]
+
+_TERMINATORS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
+_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
+
+
+@dataclass
+class ClassInfo:
+    node: cst.ClassDef
+    is_module: bool
+    attribute_counts: Counter[str] = field(default_factory=Counter)
+    init_attributes: dict[str, Fact] = field(default_factory=dict)
+
+
+class _Walker(cst.CSTVisitor):
+    """Feeds every node of one statement (or statement header) to the rules."""
+
+    def __init__(self, analyzer: Analyzer) -> None:
+        self.analyzer = analyzer
+        self.dispatch = analyzer.dispatch
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        for handler in self.dispatch.get(type(node), ()):
+            handler(node)
+        if isinstance(node, _COMPREHENSIONS):
+            self.analyzer.push_comprehension(node)
+        elif isinstance(node, cst.Lambda):
+            self.analyzer.evaluator.overlays.append({p.name.value: UNKNOWN for p in all_params(node.params)})
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        if isinstance(original_node, (*_COMPREHENSIONS, cst.Lambda)):
+            self.analyzer.evaluator.overlays.pop()
+
+
+class Analyzer:
+    def __init__(
+        self,
+        module: cst.Module,
+        dispatch: Dispatch,
+        *,
+        seed: dict[str, Fact] | None = None,
+        default_device: Device = Device.CPU,
+    ) -> None:
+        self.module = module
+        self.dispatch = dispatch
+        self.evaluator = Evaluator(default_device)
+        self.walker = _Walker(self)
+        self.seed = seed or {}
+        self.pending: deque[tuple[cst.FunctionDef, Scope, ClassInfo | None]] = deque()
+        self.classes: dict[cst.ClassDef, ClassInfo] = {}
+
+    @property
+    def scope(self) -> Scope:
+        assert self.evaluator.scope is not None
+        return self.evaluator.scope
+
+    @property
+    def env(self) -> Env:
+        return self.scope.env
+
+    def run(self) -> None:
+        scope = Scope("module", None, count_bindings(self.module.body))
+        for name, fact in self.seed.items():
+            if name not in scope.bindings:
+                scope.env.bind(name, fact)
+        self._enter(scope, None)
+        self._notify(self.module)
+        self.exec_block(self.module.body)
+        scope.final = scope.env
+        while self.pending:
+            self._analyse_function(*self.pending.popleft())
+
+    # -- plumbing ------------------------------------------------------------------
+
+    def _enter(self, scope: Scope, info: ClassInfo | None, self_name: str | None = None) -> None:
+        self.evaluator.scope = scope
+        self.evaluator.memo.clear()
+        self.evaluator.self_name = self_name
+        if info is not None and self_name is not None:
+            stable = {k: v for k, v in info.init_attributes.items() if info.attribute_counts[k] == 1}
+            self.evaluator.self_attributes = stable
+        else:
+            self.evaluator.self_attributes = {}
+
+    def _notify(self, node: cst.CSTNode) -> None:
+        for handler in self.dispatch.get(type(node), ()):
+            handler(node)
+
+    def walk(self, *nodes: cst.CSTNode | None) -> None:
+        self.evaluator.memo.clear()
+        for node in nodes:
+            if node is not None:
+                node.visit(self.walker)
+
+    def push_comprehension(self, node: cst.CSTNode) -> None:
+        overlay: dict[str, Fact] = {}
+        self.evaluator.overlays.append(overlay)
+        comp_for = getattr(node, "for_in", None)
+        while comp_for is not None:
+            element = self.evaluator.element_of(comp_for.iter)
+            self._bind_into(overlay, comp_for.target, element)
+            comp_for = comp_for.inner_for_in
+
+    def _bind_into(self, overlay: dict[str, Fact], target: cst.BaseExpression, fact: Fact) -> None:
+        if isinstance(target, (cst.Tuple, cst.List)):
+            elements = fact.elements if fact.kind is Kind.SEQUENCE else None
+            for i, element in enumerate(target.elements):
+                value = elements[i] if elements is not None and len(elements) == len(target.elements) else UNKNOWN
+                self._bind_into(overlay, element.value, value)
+        elif isinstance(target, cst.Name):
+            overlay[target.value] = fact
+
+    # -- statements ----------------------------------------------------------------
+
+    def exec_block(self, body: Block) -> bool:
+        if isinstance(body, cst.IndentedBlock):
+            body = body.body
+        elif isinstance(body, cst.SimpleStatementSuite):
+            return self._exec_small(body.body)
+        terminated = False
+        for stmt in body:
+            if self.exec_stmt(stmt):
+                terminated = True
+        return terminated
+
+    def _exec_small(self, statements: Iterable[cst.BaseSmallStatement]) -> bool:
+        terminated = False
+        for small in statements:
+            self.walk(small)
+            self.effect(small)
+            terminated = terminated or isinstance(small, _TERMINATORS)
+        return terminated
+
+    def exec_stmt(self, stmt: cst.BaseStatement) -> bool:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            return self._exec_small(stmt.body)
+        if isinstance(stmt, cst.ClassDef):
+            self._exec_class(stmt)
+            return False
+        self._notify(stmt)
+        if isinstance(stmt, cst.If):
+            return self._exec_if(stmt)
+        if isinstance(stmt, (cst.For, cst.While)):
+            self._exec_loop(stmt)
+            return False
+        if isinstance(stmt, (cst.Try, cst.TryStar)):
+            return self._exec_try(stmt)
+        if isinstance(stmt, cst.With):
+            return self._exec_with(stmt)
+        if isinstance(stmt, cst.FunctionDef):
+            self.walk(*stmt.decorators, stmt.params, stmt.returns)
+            self.env.bind(stmt.name.value, Fact(Kind.FUNCTION, qualname=stmt.name.value, node=stmt))
+            self.pending.append((stmt, self.scope, None))
+            return False
+        if isinstance(stmt, cst.Match):
+            self.walk(stmt.subject)
+            return self._exec_branches([case.body for case in stmt.cases], fallthrough=True)
+        return False
+
+    def _exec_branches(self, bodies: list[Block], *, fallthrough: bool, cuda_test: bool = False) -> bool:
+        start = self.env.copy()
+        ends: list[Env] = [start.copy()] if fallthrough else []
+        all_terminate = not fallthrough
+        for body in bodies:
+            self.scope.env = start.copy()
+            if not self.exec_block(body):
+                ends.append(self.scope.env)
+                all_terminate = False
+        if not ends:
+            self.scope.env = start
+            return all_terminate
+        joined = join_all(ends)
+        if cuda_test and len(ends) == 2:
+            joined = _join_cuda_branches(ends[0], ends[1], joined)
+        self.scope.env = joined
+        return False
+
+    def _exec_if(self, stmt: cst.If) -> bool:
+        self.walk(stmt.test)
+        cuda_test = self.evaluator.mentions_cuda_check(stmt.test)
+        bodies: list[Block] = [stmt.body]
+        orelse = stmt.orelse
+        if isinstance(orelse, cst.If):
+            return self._exec_branches([stmt.body, [orelse]], fallthrough=False, cuda_test=cuda_test)
+        if isinstance(orelse, cst.Else):
+            bodies.append(orelse.body)
+        return self._exec_branches(bodies, fallthrough=orelse is None, cuda_test=cuda_test)
+
+    def _exec_loop(self, stmt: cst.For | cst.While) -> None:
+        rebound = count_bindings(stmt.body.body)
+        if isinstance(stmt, cst.For):
+            self.walk(stmt.iter)
+            element = self.evaluator.element_of(stmt.iter)
+            for name in rebound:
+                self.env.forget(name)
+            entry = self.env.copy()
+            self.walk(stmt.target)
+            self.bind(stmt.target, element)
+        else:
+            for name in rebound:
+                self.env.forget(name)
+            entry = self.env.copy()
+            self.walk(stmt.test)
+        self.exec_block(stmt.body)
+        self.scope.env = entry.join(self.env)
+        if stmt.orelse is not None:
+            self.exec_block(stmt.orelse.body)
+
+    def _exec_try(self, stmt: cst.Try | cst.TryStar) -> bool:
+        start = self.env.copy()
+        body_terminates = self.exec_block(stmt.body)
+        if stmt.orelse is not None and not body_terminates:
+            body_terminates = self.exec_block(stmt.orelse.body)
+        body_end = self.env
+        ends = [] if body_terminates else [body_end]
+        for handler in stmt.handlers:
+            self.scope.env = start.join(body_end)
+            self.walk(handler.type)
+            if handler.name is not None:
+                self.bind(handler.name.name, UNKNOWN)
+            if not self.exec_block(handler.body):
+                ends.append(self.scope.env)
+        self.scope.env = join_all(ends) if ends else start.join(body_end)
+        if stmt.finalbody is not None:
+            self.exec_block(stmt.finalbody.body)
+        return not ends
+
+    def _exec_with(self, stmt: cst.With) -> bool:
+        saved_no_grad = self.scope.no_grad
+        saved_device = self.evaluator.default_device
+        for item in stmt.items:
+            self.walk(item.item)
+            context = item.item
+            if isinstance(context, cst.Call):
+                qualname = self.evaluator.qualname(context.func)
+                if qualname in api.NO_GRAD_CONTEXTS:
+                    self.scope.no_grad = True
+                elif qualname == "torch.device":
+                    self.evaluator.default_device = self.evaluator.fact(context).device
+            if item.asname is not None:
+                self.bind(item.asname.name, self.evaluator.fact(context))
+        terminated = self.exec_block(stmt.body)
+        self.scope.no_grad = saved_no_grad
+        self.evaluator.default_device = saved_device
+        return terminated
+
+    def _exec_class(self, stmt: cst.ClassDef) -> None:
+        self.walk(*stmt.decorators, *stmt.bases, *stmt.keywords)
+        is_module = any(self._is_module_base(base.value) for base in stmt.bases)
+        self.env.bind(
+            stmt.name.value,
+            Fact(Kind.CLASS, qualname=stmt.name.value, is_module_class=is_module, node=stmt),
+        )
+        info = ClassInfo(stmt, is_module)
+        self.classes[stmt] = info
+        self._notify(stmt)
+        outer = self.scope
+        class_scope = Scope("class", outer, count_bindings(stmt.body.body))
+        class_scope.no_grad = outer.no_grad
+        saved = (self.evaluator.self_name, self.evaluator.self_attributes)
+        self._enter(class_scope, None)
+        methods: list[cst.FunctionDef] = []
+        for item in stmt.body.body:
+            if isinstance(item, cst.FunctionDef):
+                self._notify(item)
+                self.walk(*item.decorators, item.params, item.returns)
+                methods.append(item)
+            elif isinstance(item, cst.BaseSmallStatement):
+                self._exec_small([item])
+            else:
+                self.exec_stmt(item)
+        class_scope.final = class_scope.env
+        self.evaluator.scope = outer
+        self.evaluator.self_name, self.evaluator.self_attributes = saved
+        for method in methods:
+            self_name = _self_param(method)
+            if self_name is not None:
+                for key, count in count_bindings(method.body.body).items():
+                    if key.startswith(self_name + "."):
+                        info.attribute_counts[key[len(self_name) + 1 :]] += count
+        methods.sort(key=lambda m: m.name.value != "__init__")
+        for method in methods:
+            self.pending.append((method, class_scope, info))
+
+    def is_module_class(self, node: cst.ClassDef) -> bool:
+        info = self.classes.get(node)
+        return info is not None and info.is_module
+
+    def _is_module_base(self, base: cst.BaseExpression) -> bool:
+        fact = self.evaluator.fact(base)
+        if fact.kind is Kind.CLASS:
+            return fact.is_module_class
+        if fact.kind is Kind.IMPORT and fact.qualname is not None:
+            module, _, name = fact.qualname.rpartition(".")
+            return module.startswith("torch.nn") and name[:1].isupper() and name != "Parameter"
+        return False
+
+    def _analyse_function(self, node: cst.FunctionDef, parent: Scope, info: ClassInfo | None) -> None:
+        scope = Scope("function", parent, count_bindings(node.body.body, node.params))
+        self_name = _self_param(node) if info is not None else None
+        self._enter(scope, info if node.name.value != "__init__" else None, self_name)
+        scope.no_grad = any(
+            self.evaluator.qualname(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator)
+            in api.NO_GRAD_CONTEXTS
+            for d in node.decorators
+        )
+        for param in all_params(node.params):
+            fact = self._annotation_fact(param.annotation) if param.annotation is not None else UNKNOWN
+            scope.env.bind(param.name.value, fact)
+        if self_name is not None:
+            scope.env.bind(self_name, Fact(Kind.SELF))
+        self.exec_block(node.body)
+        scope.final = scope.env
+        if info is not None and self_name is not None and node.name.value == "__init__":
+            prefix = self_name + "."
+            info.init_attributes = {k[len(prefix) :]: v for k, v in scope.env.values.items() if k.startswith(prefix)}
+
+    def _annotation_fact(self, annotation: cst.Annotation) -> Fact:
+        qualname = self.evaluator.qualname(annotation.annotation)
+        if qualname in ("torch.Tensor", "torch.nn.Parameter"):
+            return tensor()
+        if qualname == "torch.device":
+            return Fact(Kind.DEVICE)
+        if qualname is not None and qualname.startswith("torch.optim") and qualname[-9:] == "Optimizer":
+            return Fact(Kind.OPTIMIZER, qualname=qualname)
+        if qualname is not None and qualname.startswith("torch.nn.") and qualname.rsplit(".", 1)[-1][:1].isupper():
+            return Fact(Kind.MODULE, qualname=qualname)
+        return UNKNOWN
+
+    # -- effects of simple statements -------------------------------------------------
+
+    def effect(self, small: cst.BaseSmallStatement) -> None:
+        evaluate = self.evaluator.fact
+        if isinstance(small, cst.Assign):
+            value = evaluate(small.value)
+            for target in small.targets:
+                self.bind(target.target, value)
+        elif isinstance(small, cst.AnnAssign):
+            if small.value is not None:
+                self.bind(small.target, evaluate(small.value))
+            else:
+                self.bind(small.target, self._annotation_fact(small.annotation))
+        elif isinstance(small, cst.AugAssign):
+            combined = self.evaluator._arithmetic([evaluate(small.target), evaluate(small.value)])
+            self.bind(small.target, combined)
+        elif isinstance(small, cst.Expr):
+            self._in_place_call(small.value)
+        elif isinstance(small, cst.Import):
+            for alias in small.names:
+                full = dotted_name(alias.name) or ""
+                if alias.asname is not None:
+                    self.bind(alias.asname.name, Fact(Kind.IMPORT, qualname=full))
+                else:
+                    top = full.split(".", 1)[0]
+                    self.env.bind(top, Fact(Kind.IMPORT, qualname=top))
+        elif isinstance(small, cst.ImportFrom):
+            self._import_from(small)
+        elif isinstance(small, cst.Del):
+            for name in target_names(small.target):
+                self.env.forget(name)
+
+    def _import_from(self, small: cst.ImportFrom) -> None:
+        if isinstance(small.names, cst.ImportStar):
+            return
+        module = dotted_name(small.module) if small.module is not None else None
+        relative = bool(small.relative)
+        for alias in small.names:
+            bound = alias.asname.name if alias.asname is not None else alias.name
+            name = dotted_name(alias.name)
+            if module is None or relative or name is None:
+                self.bind(bound, UNKNOWN)
+            else:
+                self.bind(bound, Fact(Kind.IMPORT, qualname=f"{module}.{name}"))
+
+    def _in_place_call(self, value: cst.BaseExpression) -> None:
+        """`model.to(device)` moves the module itself; `x.requires_grad_()` flags x."""
+        if not isinstance(value, cst.Call) or not isinstance(value.func, cst.Attribute):
+            return
+        key = dotted_name(value.func.value)
+        if key is None:
+            return
+        receiver = self.evaluator.fact(value.func.value)
+        method = value.func.attr.value
+        if (receiver.kind is Kind.MODULE and method in ("to", "cuda", "cpu")) or (
+            receiver.is_tensor and method == "requires_grad_"
+        ):
+            self.env.bind(key, self.evaluator.fact(value))
+
+    def bind(self, target: cst.BaseExpression, fact: Fact) -> None:
+        if isinstance(target, (cst.Tuple, cst.List)):
+            elements = fact.elements if fact.kind is Kind.SEQUENCE else None
+            starred = any(isinstance(e, cst.StarredElement) for e in target.elements)
+            for i, element in enumerate(target.elements):
+                known = elements is not None and not starred and len(elements) == len(target.elements)
+                self.bind(element.value, elements[i] if known else UNKNOWN)
+            return
+        key = dotted_name(target)
+        if key is not None:
+            self.env.bind(key, fact)
+
+
+def _join_cuda_branches(a: Env, b: Env, joined: Env) -> Env:
+    """Under `if torch.cuda.is_available():`, cuda on one path and cpu on the other is maybe-cuda."""
+    for key, fact in joined.values.items():
+        fa, fb = a.values[key], b.values[key]
+        if fa.kind is fb.kind and {fa.device, fb.device} == {Device.CUDA, Device.CPU}:
+            origin = fa.device_origin if fa.device is Device.CUDA else fb.device_origin
+            joined.values[key] = fact.but(device=Device.MAYBE_CUDA, device_origin=origin)
+    return joined
+
+
+def _self_param(node: cst.FunctionDef) -> str | None:
+    for decorator in node.decorators:
+        if isinstance(decorator.decorator, cst.Name) and decorator.decorator.value in ("staticmethod", "classmethod"):
+            return None
+    params = [*node.params.posonly_params, *node.params.params]
+    return params[0].name.value if params else None

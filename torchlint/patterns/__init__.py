@@ -1,0 +1,1 @@
+"""Syntactic patterns that more than one rule reads."""

@@ -1,0 +1,206 @@
+"""What a training loop does with gradients: backward passes, optimizer steps, clears."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from torchlint.context import RuleContext
+from torchlint.infer.evaluate import positional_args
+from torchlint.infer.facts import Kind
+from torchlint.infer.scope import dotted_name
+
+ALL = "*"  # a clear that empties every gradient (model.zero_grad(), p.grad = None)
+_OPTIMIZER_NAME = re.compile(r"(?i:optim)|(^|_)(opt|Opt|OPT)($|_|\d|[A-Z])")
+_CLEAR_NAME = re.compile(r"zero_grad|clear_grad|reset_grad", re.IGNORECASE)
+_LOOPS = (cst.For, cst.While)
+_NEW_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+def is_optimizer(node: cst.BaseExpression, ctx: RuleContext) -> bool:
+    fact = ctx.fact(node)
+    if fact.kind is Kind.OPTIMIZER:
+        return True
+    if fact.kind is not Kind.UNKNOWN:
+        return False
+    name = dotted_name(node)
+    return name is not None and _OPTIMIZER_NAME.search(name.rsplit(".", 1)[-1]) is not None
+
+
+def _is_grad_target(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Attribute) and node.attr.value == "grad"
+
+
+def _method(node: cst.Call) -> tuple[str, cst.BaseExpression] | None:
+    if isinstance(node.func, cst.Attribute):
+        return node.func.attr.value, node.func.value
+    return None
+
+
+@dataclass
+class Events:
+    """Gradient events in source order; `depth` counts loops nested inside the analysed one."""
+
+    backwards: list[tuple[int, cst.Call]] = field(default_factory=list)
+    steps: list[tuple[int, str, cst.Call]] = field(default_factory=list)  # this loop's level only
+    clears: set[str] = field(default_factory=set)
+
+
+class _Collector(cst.CSTVisitor):
+    def __init__(self, ctx: RuleContext, helpers: set[str]) -> None:
+        self.ctx = ctx
+        self.helpers = helpers
+        self.events = Events()
+        self.depth = 0
+        self.order = 0
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, _NEW_SCOPES):
+            return False
+        if isinstance(node, _LOOPS):
+            self.depth += 1
+        elif isinstance(node, cst.Call):
+            self._call(node)
+        elif isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            if any(_is_grad_target(t) for t in targets):
+                self.events.clears.add(ALL)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        if isinstance(original_node, _LOOPS):
+            self.depth -= 1
+
+    def _call(self, node: cst.Call) -> None:
+        self.order += 1
+        ctx = self.ctx
+        if ctx.qualname(node.func) == "torch.autograd.backward":
+            self.events.backwards.append((self.order, node))
+            return
+        name = node.func.value if isinstance(node.func, cst.Name) else None
+        method = _method(node)
+        if method is not None:
+            name, receiver = method
+            if name == "backward":
+                self.events.backwards.append((self.order, node))
+                return
+            if name == "step" and self.depth == 0:
+                self._step(node, receiver)
+                return
+            if name == "zero_grad":
+                key = dotted_name(receiver)
+                self.events.clears.add(key if key and is_optimizer(receiver, ctx) else ALL)
+                return
+            if _is_grad_target(receiver) or (isinstance(receiver, cst.Attribute) and _is_grad_target(receiver.value)):
+                if name in ("zero_", "detach_", "fill_"):
+                    self.events.clears.add(ALL)
+                    return
+        if name is not None and (name in self.helpers or _CLEAR_NAME.search(name)):
+            self.events.clears.add(ALL)
+
+    def _step(self, node: cst.Call, receiver: cst.BaseExpression) -> None:
+        if is_optimizer(receiver, self.ctx):
+            key = dotted_name(receiver)
+        else:  # `scaler.step(optimizer)` steps the optimizer it is given
+            args = positional_args(node)
+            if not args or not is_optimizer(args[0].value, self.ctx):
+                return
+            key = dotted_name(args[0].value)
+        if key is not None:
+            self.events.steps.append((self.order, key, node))
+
+
+def clearing_helpers(ctx: RuleContext) -> set[str]:
+    """Functions of this file that clear gradients (directly or through each other)."""
+    cached = ctx.cache.get("clearing_helpers")
+    if cached is not None:
+        return cached
+    functions: list[cst.FunctionDef] = []
+
+    class _Functions(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            functions.append(node)
+
+    ctx.module.visit(_Functions())
+    helpers: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for function in functions:
+            if function.name.value in helpers:
+                continue
+            collector = _Collector(ctx, helpers)
+            function.body.visit(collector)
+            if collector.events.clears:
+                helpers.add(function.name.value)
+                changed = True
+    ctx.cache["clearing_helpers"] = helpers
+    return helpers
+
+
+def loop_events(loop: cst.For | cst.While, ctx: RuleContext) -> Events:
+    collector = _Collector(ctx, clearing_helpers(ctx))
+    loop.body.visit(collector)
+    return collector.events
+
+
+def blocks_of(loop: cst.For | cst.While) -> list[list[cst.BaseStatement]]:
+    """Statement lists that run once per iteration of this loop (not those of nested loops)."""
+    blocks: list[list[cst.BaseStatement]] = []
+
+    def add(suite: cst.BaseSuite | None) -> None:
+        if isinstance(suite, cst.IndentedBlock):
+            blocks.append(list(suite.body))
+            for stmt in suite.body:
+                for child in _child_suites(stmt):
+                    add(child)
+
+    add(loop.body)
+    return blocks
+
+
+def _child_suites(stmt: cst.BaseStatement) -> list[cst.BaseSuite]:
+    if isinstance(stmt, cst.If):
+        suites = [stmt.body]
+        orelse = stmt.orelse
+        while isinstance(orelse, cst.If):
+            suites.append(orelse.body)
+            orelse = orelse.orelse
+        if orelse is not None:
+            suites.append(orelse.body)
+        return suites
+    if isinstance(stmt, cst.With):
+        return [stmt.body]
+    if isinstance(stmt, (cst.Try, cst.TryStar)):
+        suites = [stmt.body, *(h.body for h in stmt.handlers)]
+        if stmt.orelse is not None:
+            suites.append(stmt.orelse.body)
+        if stmt.finalbody is not None:
+            suites.append(stmt.finalbody.body)
+        return suites
+    return []
+
+
+def statement_call(stmt: cst.BaseStatement) -> cst.Call | None:
+    """The call of a statement line that is just `receiver.method(...)`."""
+    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
+        small = stmt.body[0]
+        if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+            return small.value
+    return None
+
+
+def contains_backward(stmt: cst.BaseStatement) -> bool:
+    found = False
+
+    class _Finder(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            nonlocal found
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value == "backward":
+                found = True
+
+    if isinstance(stmt, cst.SimpleStatementLine):
+        stmt.visit(_Finder())
+    return found

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from torchlint.context import RuleContext
+from torchlint.diagnostics import Severity
+from torchlint.patterns.legacy_constructor import DTYPE_OF, Argument, classify, legacy_constructor
+from torchlint.rules.base import Rule
+
+
+class TensorConstructorWithData(Rule):
+    code = "TL101"
+    name = "tensor-constructor-with-data"
+    summary = "`torch.Tensor(data)` ignores the data's dtype; use `torch.tensor(data)`"
+    severity = Severity.WARNING
+    what = (
+        "Flags the legacy constructors `torch.Tensor(data)`, `torch.FloatTensor(data)`, "
+        "`torch.LongTensor(data)`, `torch.cuda.FloatTensor(data)`... called with data "
+        "(a list, tuple, comprehension, array or tensor)."
+    )
+    why = (
+        "The legacy constructor picks its dtype from its class, not from the data: "
+        "`torch.Tensor([1, 2])` is float32 while `torch.tensor([1, 2])` is int64. It takes no "
+        "`dtype=` or `requires_grad=` argument, and with a single integer it means a size, "
+        "not a value (`torch.Tensor(3)` is three uninitialised numbers)."
+    )
+    example = "labels = torch.Tensor([0, 1, 1])  # float32, silently"
+    use_instead = "labels = torch.tensor([0, 1, 1])  # int64; or dtype=torch.float32 to keep float"
+    confirmed = "torch.Tensor([1, 2]).dtype is torch.float32 while torch.tensor([1, 2]).dtype is torch.int64"
+
+    def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:
+        qualname = legacy_constructor(node, ctx)
+        if qualname is None or classify(node, ctx) is not Argument.DATA:
+            return
+        short = qualname.removeprefix("torch.")
+        dtype = DTYPE_OF[qualname.rsplit(".", 1)[-1]]
+        device = ", device='cuda'" if qualname.startswith("torch.cuda.") else ""
+        ctx.report(
+            node,
+            f"`torch.{short}(data)` ignores the data's dtype and always makes {dtype}; "
+            f"use `torch.tensor(data, dtype=torch.{dtype}{device})`",
+        )

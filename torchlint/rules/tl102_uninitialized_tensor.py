@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from torchlint.context import RuleContext
+from torchlint.diagnostics import Severity
+from torchlint.patterns.legacy_constructor import Argument, classify, legacy_constructor, source_text
+from torchlint.rules.base import Rule
+
+
+class UninitializedTensor(Rule):
+    code = "TL102"
+    name = "uninitialized-tensor"
+    summary = "`torch.Tensor(4, 6)` holds uninitialised memory; use `torch.empty` or `torch.zeros`"
+    severity = Severity.WARNING
+    what = (
+        "Flags `torch.Tensor(...)` and the typed legacy constructors called with sizes: "
+        "`torch.Tensor(4, 6)`, `torch.Tensor(n)`, `torch.FloatTensor(3)`, `torch.Tensor(*shape)`, "
+        "`torch.Tensor(x.size())`."
+    )
+    why = (
+        "With sizes, the legacy constructor allocates memory without initialising it: the values "
+        "are whatever was there before. `torch.Tensor(3)` is three garbage numbers, not the value 3 "
+        "(that is `torch.Tensor([3])`, one value 3.0), a classic surprise."
+    )
+    example = "weights = torch.Tensor(4, 6)"
+    use_instead = "weights = torch.zeros(4, 6)  # or torch.empty(4, 6) when every value is written next"
+    confirmed = "torch.Tensor(3) has shape (3,) (three uninitialised values), torch.Tensor([3]) is tensor([3.])"
+
+    def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:
+        qualname = legacy_constructor(node, ctx)
+        if qualname is None or classify(node, ctx) is not Argument.SIZE:
+            return
+        args = ", ".join(
+            source_text(a.value) if not a.star else "*" + source_text(a.value) for a in node.args if a.keyword is None
+        )
+        short = qualname.removeprefix("torch.")
+        ctx.report(
+            node,
+            f"`torch.{short}({args})` allocates uninitialised memory (sizes, not values); "
+            f"use `torch.empty({args})` if that is meant, else `torch.zeros({args})`",
+        )

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from torchlint.context import RuleContext
+from torchlint.diagnostics import Severity
+from torchlint.patterns.training_loop import ALL, loop_events
+from torchlint.rules.base import Rule
+
+
+class MissingZeroGrad(Rule):
+    code = "TL201"
+    name = "missing-zero-grad"
+    summary = "A training loop steps an optimizer but never clears its gradients"
+    severity = Severity.WARNING
+    what = (
+        "Flags a loop whose body calls `.backward()` and `optimizer.step()` but never clears that "
+        "optimizer's gradients (`optimizer.zero_grad()`, `model.zero_grad()`, `p.grad = None`, or a "
+        "helper of the same file that does so). Every optimizer that steps in the loop must be "
+        "cleared in it. Reported at the `.backward()` call."
+    )
+    why = (
+        "`backward()` adds into `.grad`; it does not overwrite. Without a clear per iteration, "
+        "each step uses the sum of every gradient so far, and training diverges or crawls. A single "
+        "`zero_grad()` before the loop clears only the first iteration. Deliberate accumulation "
+        "(a conditional `zero_grad()` in the loop, or micro-batches in an inner loop) is not flagged."
+    )
+    example = "for x, y in loader:\n    loss = loss_fn(model(x), y)\n    loss.backward()\n    optimizer.step()"
+    use_instead = (
+        "for x, y in loader:\n"
+        "    optimizer.zero_grad()\n"
+        "    loss = loss_fn(model(x), y)\n"
+        "    loss.backward()\n"
+        "    optimizer.step()"
+    )
+    confirmed = "with lr=0, the gradient after the second step is exactly twice the first step's gradient"
+
+    def visit_For(self, node: cst.For, ctx: RuleContext) -> None:
+        self._check(node, ctx)
+
+    def visit_While(self, node: cst.While, ctx: RuleContext) -> None:
+        self._check(node, ctx)
+
+    def _check(self, loop: cst.For | cst.While, ctx: RuleContext) -> None:
+        events = loop_events(loop, ctx)
+        if not events.backwards or not events.steps or ALL in events.clears:
+            return
+        uncleared: dict[int, tuple[cst.Call, list[str]]] = {}
+        for order, key, _ in events.steps:
+            if key in events.clears:
+                continue
+            before = [call for at, call in events.backwards if at < order]
+            backward = before[-1] if before else events.backwards[0][1]
+            names = uncleared.setdefault(id(backward), (backward, []))[1]
+            if key not in names:
+                names.append(key)
+        for backward, names in uncleared.values():
+            listed = ", ".join(f"`{n}`" for n in names)
+            clears = " and ".join(f"`{n}.zero_grad()`" for n in names)
+            ctx.report(
+                backward,
+                f"Gradients accumulate across iterations: {listed} steps in this loop but its "
+                f"gradients are never cleared in it; call {clears} once per iteration",
+            )

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from torchlint.context import RuleContext
+from torchlint.diagnostics import Severity
+from torchlint.infer.facts import Kind
+from torchlint.rules.base import Rule
+
+_PARAMETER = ("torch.nn.Parameter", "torch.nn.parameter.Parameter")
+_REGISTER = ("register_buffer", "register_parameter", "add_module", "register_module")
+
+
+class MissingSuperInit(Rule):
+    code = "TL301"
+    name = "missing-super-init"
+    summary = "An `nn.Module` subclass's `__init__` must call `super().__init__()` before assigning submodules"
+    severity = Severity.ERROR
+    what = (
+        "Flags a subclass of `nn.Module` (directly, through an alias, or through another class of "
+        "the file that is one) whose `__init__` never calls `super().__init__()` (or "
+        "`super(Cls, self).__init__()`, `Base.__init__(self)`), or assigns a submodule, parameter or "
+        "buffer to `self` before that call."
+    )
+    why = (
+        "`nn.Module.__init__` creates the registries that attribute assignment fills. Before it "
+        "runs, `self.fc = nn.Linear(...)` raises `AttributeError: cannot assign module before "
+        "Module.__init__() call`, and a module that never calls it fails on first use."
+    )
+    example = (
+        "class Net(nn.Module):\n    def __init__(self):\n        self.fc = nn.Linear(4, 2)\n        super().__init__()"
+    )
+    use_instead = (
+        "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(4, 2)"
+    )
+    confirmed = "AttributeError: cannot assign module before Module.__init__() call"
+
+    def visit_ClassDef(self, node: cst.ClassDef, ctx: RuleContext) -> None:
+        if not ctx.is_module_class(node):
+            return
+        init = next(
+            (s for s in node.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"),
+            None,
+        )
+        if init is None or not init.params.params:
+            return
+        finder = _InitFinder(init.params.params[0].name.value, ctx)
+        init.body.visit(finder)
+        if not finder.super_called:
+            ctx.report(
+                init.name,
+                f"`{node.name.value}.__init__` never calls `super().__init__()`: "
+                "PyTorch raises AttributeError when the module is built or used",
+            )
+        elif finder.too_early is not None:
+            ctx.report(
+                finder.too_early,
+                "Submodule, parameter or buffer assigned before `super().__init__()`: raises "
+                "`AttributeError: cannot assign ... before Module.__init__() call`; call "
+                "`super().__init__()` first",
+            )
+
+
+class _InitFinder(cst.CSTVisitor):
+    def __init__(self, self_name: str, ctx: RuleContext) -> None:
+        self.self_name = self_name
+        self.ctx = ctx
+        self.super_called = False
+        self.too_early: cst.CSTNode | None = None
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not isinstance(func, cst.Attribute):
+            return
+        if func.attr.value == "__init__":
+            owner = func.value
+            if (isinstance(owner, cst.Call) and isinstance(owner.func, cst.Name) and owner.func.value == "super") or (
+                node.args and isinstance(node.args[0].value, cst.Name) and node.args[0].value.value == self.self_name
+            ):
+                self.super_called = True
+        elif (
+            func.attr.value in _REGISTER
+            and self._is_self(func.value)
+            and not self.super_called
+            and self.too_early is None
+        ):
+            self.too_early = node
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self.super_called or self.too_early is not None:
+            return
+        if any(self._is_self_attribute(t.target) for t in node.targets) and self._is_registered(node.value):
+            self.too_early = node
+
+    def _is_self(self, node: cst.BaseExpression) -> bool:
+        return isinstance(node, cst.Name) and node.value == self.self_name
+
+    def _is_self_attribute(self, node: cst.BaseExpression) -> bool:
+        return isinstance(node, cst.Attribute) and self._is_self(node.value)
+
+    def _is_registered(self, value: cst.BaseExpression) -> bool:
+        """A module or parameter built right here (values of unknown type are given the benefit)."""
+        if not isinstance(value, cst.Call):
+            return False
+        if self.ctx.qualname(value.func) in _PARAMETER:
+            return True
+        return self.ctx.fact(value).kind is Kind.MODULE

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from torchlint.context import RuleContext
+from torchlint.diagnostics import Severity
+from torchlint.infer.evaluate import is_true, keyword_arg, positional_args
+from torchlint.infer.facts import Device, Fact
+from torchlint.rules.base import Rule
+
+_NUMPY_CONVERTERS = ("numpy.array", "numpy.asarray", "numpy.asanyarray")
+
+
+class NumpyOnCudaTensor(Rule):
+    code = "TL401"
+    name = "numpy-on-cuda-tensor"
+    summary = "`.numpy()` on a tensor that is (or may be) on CUDA raises TypeError; call `.cpu()` first"
+    severity = Severity.ERROR
+    what = (
+        "Flags `.numpy()`, `np.array(t)` and `np.asarray(t)` on a tensor that is on a CUDA device, or "
+        "may be (its device is `cuda` whenever a GPU is present), with no `.cpu()` in between. "
+        "Definite CUDA is an error; maybe-CUDA is a warning."
+    )
+    why = (
+        "NumPy arrays live in host memory; a CUDA tensor cannot be viewed as one and torch raises "
+        "`TypeError: can't convert cuda:0 device type tensor to numpy`. Code written with "
+        "`device = 'cuda' if torch.cuda.is_available() else 'cpu'` passes on a laptop and fails on "
+        "the first GPU machine."
+    )
+    example = "preds = model(x.to(device)).argmax(1).numpy()"
+    use_instead = "preds = model(x.to(device)).argmax(1).cpu().numpy()"
+    confirmed = "TypeError: can't convert cuda:0 device type tensor to numpy"
+
+    def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "numpy":
+            force = keyword_arg(node, "force")
+            if force is None or not is_true(force.value):
+                self._check(node, ctx.fact(func.value), "`.numpy()`", ctx)
+            return
+        args = positional_args(node)
+        if args and ctx.qualname(func) in _NUMPY_CONVERTERS:
+            name = ctx.qualname(func).replace("numpy.", "np.")  # type: ignore[union-attr]
+            self._check(node, ctx.fact(args[0].value), f"`{name}(...)`", ctx)
+
+    def _check(self, node: cst.Call, fact: Fact, what: str, ctx: RuleContext) -> None:
+        if not fact.is_tensor or not fact.device.on_gpu:
+            return
+        refs = {"origin": fact.device_origin} if fact.device_origin is not None else {}
+        if fact.device is Device.CUDA:
+            where = " (moved to CUDA at line {origin})" if refs else ""
+            ctx.report(
+                node,
+                f"{what} on a CUDA tensor{where} raises `TypeError: can't convert cuda:0 device type "
+                "tensor to numpy`; call `.cpu()` first",
+                refs=refs,
+            )
+        else:
+            where = " (device chosen at line {origin})" if refs else ""
+            ctx.report(
+                node,
+                f"{what} on a tensor that is on CUDA whenever a GPU is present{where}: raises "
+                "`TypeError: can't convert cuda:0 device type tensor to numpy` on any GPU machine; "
+                "call `.cpu()` first",
+                severity=Severity.WARNING,
+                refs=refs,
+            )

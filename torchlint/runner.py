@@ -1,0 +1,68 @@
+"""Lint many files: read, pick each file's rules, run the engine (in parallel when it pays)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from torchlint.config import ConfigResolver
+from torchlint.diagnostics import Diagnostic
+from torchlint.engine import INTERNAL_ERROR, lint_source
+from torchlint.rules import RULES_BY_CODE
+from torchlint.source import SourceError, read_source
+
+_PARALLEL_THRESHOLD = 8
+
+
+@dataclass
+class FileOutcome:
+    path: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    error: str | None = None  # the file could not be read
+
+
+@dataclass
+class RunResult:
+    files: int = 0
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def internal_errors(self) -> int:
+        return sum(1 for d in self.diagnostics if d.code == INTERNAL_ERROR[0])
+
+
+def lint_file(path: str, codes: Sequence[str]) -> FileOutcome:
+    try:
+        source = read_source(Path(path))
+    except SourceError as error:
+        return FileOutcome(path, error=str(error))
+    rules = [RULES_BY_CODE[code] for code in codes]
+    return FileOutcome(path, lint_source(source, path, rules))
+
+
+def _lint_task(task: tuple[str, tuple[str, ...]]) -> FileOutcome:
+    return lint_file(*task)
+
+
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def lint_paths(files: list[Path], resolver: ConfigResolver, jobs: int) -> RunResult:
+    tasks = [(str(path), tuple(rule.code for rule in resolver.for_path(path).rules_for(path))) for path in files]
+    if jobs > 1 and len(tasks) >= _PARALLEL_THRESHOLD:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            outcomes = list(pool.map(_lint_task, tasks, chunksize=max(1, len(tasks) // (jobs * 8))))
+    else:
+        outcomes = [_lint_task(task) for task in tasks]
+    result = RunResult(files=len(outcomes))
+    for outcome in outcomes:
+        if outcome.error is not None:
+            result.errors.append(outcome.error)
+        result.diagnostics.extend(outcome.diagnostics)
+    result.diagnostics.sort(key=lambda d: d.sort_key)
+    return result
