@@ -16,7 +16,7 @@ from torchlint.rules import RULES_BY_CODE
 from torchlint.runner import default_jobs, lint_paths
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-COMMANDS = ("check", "rules", "explain")
+COMMANDS = ("check", "rules", "explain", "server")
 
 
 def _codes(values: list[str] | None, flag: str) -> list[str] | None:
@@ -44,6 +44,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)")
     check.add_argument("-v", "--verbose", action="store_true", help="show internal-error tracebacks")
+
+    server = commands.add_parser("server", help="run the language server (stdio unless --tcp)")
+    server.add_argument("--tcp", type=int, metavar="PORT", help="listen on this TCP port (for debugging)")
+    server.add_argument("--host", default="127.0.0.1", help="address for --tcp (default 127.0.0.1)")
 
     commands.add_parser("rules", help="list every rule")
     explain_parser = commands.add_parser("explain", help="show a rule's documentation")
@@ -87,6 +91,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command is None:
                 args = parser.parse_args(["check"])
             return _check(args)
+        if args.command == "server":
+            from server.main import start  # imported only here: pygls is not needed to lint
+
+            start(tcp_port=args.tcp, host=args.host)
+            return EXIT_OK
         if args.command == "rules":
             sys.stdout.write(rules_listing())
             return EXIT_OK

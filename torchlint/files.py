@@ -12,13 +12,22 @@ from torchlint.gitignore import GitIgnore
 PYTHON_SUFFIXES = (".py", ".pyi")
 
 
-def _excluded(path: Path, resolver: ConfigResolver) -> bool:
+def _excluded(path: Path, resolver: ConfigResolver, *, whole_path: bool = False) -> bool:
+    """Walked entries are checked by name (their folders were checked on the way down);
+    an explicitly named file, with --force-exclude, by every folder above it too."""
     settings = resolver.for_path(path)
     try:
         relative = path.resolve().relative_to(settings.root.resolve()).as_posix()
     except ValueError:
         relative = path.name
-    return any(glob_match(pattern, relative) for pattern in settings.excludes)
+    name = path.name
+    for pattern in settings.excludes:
+        if "/" in pattern.rstrip("/"):
+            if glob_match(pattern, relative):
+                return True
+        elif glob_match(pattern, relative if whole_path else name):
+            return True
+    return False
 
 
 def discover(paths: list[Path], resolver: ConfigResolver, *, force_exclude: bool = False) -> Iterator[Path]:

@@ -18,11 +18,12 @@ import libcst as cst
 from torchlint.infer import torch_api as api
 from torchlint.infer.evaluate import Evaluator
 from torchlint.infer.facts import UNKNOWN, Device, Fact, Kind, tensor
+from torchlint.infer.traverse import walk
 from torchlint.infer.scope import (
     Env,
     Scope,
     all_params,
-    count_bindings,
+    BindingIndex,
     dotted_name,
     join_all,
     target_names,
@@ -44,14 +45,14 @@ class ClassInfo:
     init_attributes: dict[str, Fact] = field(default_factory=dict)
 
 
-class _Walker(cst.CSTVisitor):
+class _Walker:
     """Feeds every node of one statement (or statement header) to the rules."""
 
     def __init__(self, analyzer: Analyzer) -> None:
         self.analyzer = analyzer
         self.dispatch = analyzer.dispatch
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
+    def enter(self, node: cst.CSTNode) -> bool:
         for handler in self.dispatch.get(type(node), ()):
             handler(node)
         if isinstance(node, _COMPREHENSIONS):
@@ -60,8 +61,8 @@ class _Walker(cst.CSTVisitor):
             self.analyzer.evaluator.overlays.append({p.name.value: UNKNOWN for p in all_params(node.params)})
         return True
 
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        if isinstance(original_node, (*_COMPREHENSIONS, cst.Lambda)):
+    def leave(self, node: cst.CSTNode) -> None:
+        if isinstance(node, (*_COMPREHENSIONS, cst.Lambda)):
             self.analyzer.evaluator.overlays.pop()
 
 
@@ -81,6 +82,9 @@ class Analyzer:
         self.seed = seed or {}
         self.pending: deque[tuple[cst.FunctionDef, Scope, ClassInfo | None]] = deque()
         self.classes: dict[cst.ClassDef, ClassInfo] = {}
+        self.bindings = BindingIndex(module)
+        # Called for every tensor-valued binding (the facts API listens here).
+        self.on_bind: Callable[[cst.BaseExpression, str, Fact], None] | None = None
 
     @property
     def scope(self) -> Scope:
@@ -92,7 +96,7 @@ class Analyzer:
         return self.scope.env
 
     def run(self) -> None:
-        scope = Scope("module", None, count_bindings(self.module.body))
+        scope = Scope("module", None, self.bindings.scope(self.module))
         for name, fact in self.seed.items():
             if name not in scope.bindings:
                 scope.env.bind(name, fact)
@@ -123,7 +127,7 @@ class Analyzer:
         self.evaluator.memo.clear()
         for node in nodes:
             if node is not None:
-                node.visit(self.walker)
+                walk(node, self.walker.enter, self.walker.leave)
 
     def push_comprehension(self, node: cst.CSTNode) -> None:
         overlay: dict[str, Fact] = {}
@@ -220,7 +224,7 @@ class Analyzer:
         return self._exec_branches(bodies, fallthrough=orelse is None, cuda_test=cuda_test)
 
     def _exec_loop(self, stmt: cst.For | cst.While) -> None:
-        rebound = count_bindings(stmt.body.body)
+        rebound = self.bindings.loop(stmt)
         if isinstance(stmt, cst.For):
             self.walk(stmt.iter)
             element = self.evaluator.element_of(stmt.iter)
@@ -288,7 +292,7 @@ class Analyzer:
         self.classes[stmt] = info
         self._notify(stmt)
         outer = self.scope
-        class_scope = Scope("class", outer, count_bindings(stmt.body.body))
+        class_scope = Scope("class", outer, self.bindings.scope(stmt))
         class_scope.no_grad = outer.no_grad
         saved = (self.evaluator.self_name, self.evaluator.self_attributes)
         self._enter(class_scope, None)
@@ -308,7 +312,7 @@ class Analyzer:
         for method in methods:
             self_name = _self_param(method)
             if self_name is not None:
-                for key, count in count_bindings(method.body.body).items():
+                for key, count in self.bindings.scope(method).items():
                     if key.startswith(self_name + "."):
                         info.attribute_counts[key[len(self_name) + 1 :]] += count
         methods.sort(key=lambda m: m.name.value != "__init__")
@@ -329,7 +333,7 @@ class Analyzer:
         return False
 
     def _analyse_function(self, node: cst.FunctionDef, parent: Scope, info: ClassInfo | None) -> None:
-        scope = Scope("function", parent, count_bindings(node.body.body, node.params))
+        scope = Scope("function", parent, self.bindings.scope(node))
         self_name = _self_param(node) if info is not None else None
         self._enter(scope, info if node.name.value != "__init__" else None, self_name)
         scope.no_grad = any(
@@ -430,6 +434,8 @@ class Analyzer:
         key = dotted_name(target)
         if key is not None:
             self.env.bind(key, fact)
+            if self.on_bind is not None and fact.is_tensor:
+                self.on_bind(target, key, fact)
 
 
 def _join_cuda_branches(a: Env, b: Env, joined: Env) -> Env:

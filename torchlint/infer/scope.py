@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 import libcst as cst
 
 from torchlint.infer.facts import UNKNOWN, Fact, join
+from torchlint.infer.traverse import walk
 
 
 def dotted_name(node: cst.BaseExpression) -> str | None:
@@ -116,100 +117,104 @@ def target_names(target: cst.BaseExpression) -> Iterator[str]:
             yield name
 
 
-class _BindingCounter(cst.CSTVisitor):
-    """Counts binding sites of names in one scope, not descending into nested scopes."""
+def _function_names(node: cst.FunctionDef | cst.ClassDef) -> Iterator[str]:
+    yield node.name.value
 
-    def __init__(self) -> None:
-        self.counts: Counter[str] = Counter()
-        self.depth = 0
 
-    def _add(self, names: Iterable[str]) -> None:
-        for name in names:
-            self.counts[name] += 1
+def _assign_names(node: cst.Assign) -> Iterator[str]:
+    for target in node.targets:
+        yield from target_names(target.target)
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        self.counts[node.name.value] += 1
-        return False
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        self.counts[node.name.value] += 1
-        return False
+def _target_names(node: cst.AnnAssign | cst.AugAssign | cst.For | cst.NamedExpr) -> Iterator[str]:
+    return target_names(node.target)
 
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
 
-    def visit_ListComp(self, node: cst.ListComp) -> bool:
-        return False
+def _with_names(node: cst.WithItem) -> Iterator[str]:
+    return target_names(node.asname.name) if node.asname is not None else iter(())
 
-    def visit_SetComp(self, node: cst.SetComp) -> bool:
-        return False
 
-    def visit_DictComp(self, node: cst.DictComp) -> bool:
-        return False
+def _except_names(node: cst.ExceptHandler) -> Iterator[str]:
+    return target_names(node.name.name) if node.name is not None else iter(())
 
-    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> bool:
-        return False
 
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for target in node.targets:
-            self._add(target_names(target.target))
+def _import_names(node: cst.Import) -> Iterator[str]:
+    for alias in node.names:
+        yield from target_names(alias.asname.name) if alias.asname is not None else [_top_name(alias.name)]
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._add(target_names(node.target))
 
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._add(target_names(node.target))
-
-    def visit_For(self, node: cst.For) -> None:
-        self._add(target_names(node.target))
-
-    def visit_WithItem(self, node: cst.WithItem) -> None:
-        if node.asname is not None:
-            self._add(target_names(node.asname.name))
-
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self._add(target_names(node.target))
-
-    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
-        if node.name is not None:
-            self._add(target_names(node.name.name))
-
-    def visit_Import(self, node: cst.Import) -> None:
+def _import_from_names(node: cst.ImportFrom) -> Iterator[str]:
+    if not isinstance(node.names, cst.ImportStar):
         for alias in node.names:
-            if alias.asname is not None:
-                self._add(target_names(alias.asname.name))
-            else:
-                self._add([_top_name(alias.name)])
+            yield from target_names(alias.asname.name if alias.asname is not None else alias.name)
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        if isinstance(node.names, cst.ImportStar):
-            return
-        for alias in node.names:
-            bound = alias.asname.name if alias.asname is not None else alias.name
-            self._add(target_names(bound))
 
-    def visit_Global(self, node: cst.Global) -> None:
-        for item in node.names:
-            self.counts[item.name.value] += 2  # written elsewhere too: never stable
+def _declared_names(node: cst.Global | cst.Nonlocal) -> Iterator[str]:
+    for item in node.names:  # written elsewhere too: never stable
+        yield item.name.value
+        yield item.name.value
 
-    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
-        for item in node.names:
-            self.counts[item.name.value] += 2
+
+_BINDERS = {
+    cst.FunctionDef: _function_names, cst.ClassDef: _function_names, cst.Assign: _assign_names,
+    cst.AnnAssign: _target_names, cst.AugAssign: _target_names, cst.For: _target_names,
+    cst.NamedExpr: _target_names, cst.WithItem: _with_names, cst.ExceptHandler: _except_names,
+    cst.Import: _import_names, cst.ImportFrom: _import_from_names, cst.Global: _declared_names,
+    cst.Nonlocal: _declared_names,
+}  # fmt: skip
+_SCOPES = frozenset({cst.Module, cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.ListComp, cst.SetComp,
+                     cst.DictComp, cst.GeneratorExp})  # fmt: skip
+_LOOPS = frozenset({cst.For, cst.While})
+
+
+class BindingIndex:
+    """One walk of the module: how often each scope binds each name, and what each loop rebinds."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self._scopes: dict[int, Counter[str]] = {}
+        self._loops: dict[int, set[str]] = {}
+        # Each open scope with the loops open inside it.
+        self._open: list[tuple[Counter[str], list[set[str]]]] = []
+        walk(module, self._enter, self._leave)
+
+    def scope(self, node: cst.CSTNode) -> Counter[str]:
+        return self._scopes[id(node)]
+
+    def loop(self, node: cst.For | cst.While) -> set[str]:
+        return self._loops[id(node)]
+
+    def _enter(self, node: cst.CSTNode) -> bool:
+        cls = type(node)
+        binder = _BINDERS.get(cls)
+        if binder is not None and self._open:
+            counts, loops = self._open[-1]
+            for name in binder(node):
+                counts[name] += 1
+                for rebound in loops:
+                    rebound.add(name)
+        if cls in _SCOPES:
+            counts = Counter()
+            if cls is cst.FunctionDef or cls is cst.Lambda:
+                counts.update(p.name.value for p in all_params(node.params))  # type: ignore[attr-defined]
+            self._scopes[id(node)] = counts
+            self._open.append((counts, []))
+        elif cls in _LOOPS:
+            rebound: set[str] = set()
+            self._loops[id(node)] = rebound
+            self._open[-1][1].append(rebound)
+        return True
+
+    def _leave(self, node: cst.CSTNode) -> None:
+        cls = type(node)
+        if cls in _SCOPES:
+            self._open.pop()
+        elif cls in _LOOPS:
+            self._open[-1][1].pop()
 
 
 def _top_name(name: cst.BaseExpression) -> str:
     dotted = dotted_name(name) or ""
     return dotted.split(".", 1)[0]
-
-
-def count_bindings(body: Iterable[cst.CSTNode], params: cst.Parameters | None = None) -> Counter[str]:
-    counter = _BindingCounter()
-    if params is not None:
-        for param in all_params(params):
-            counter.counts[param.name.value] += 1
-    for node in body:
-        node.visit(counter)
-    return counter.counts
 
 
 def all_params(params: cst.Parameters) -> list[cst.Param]:

@@ -11,6 +11,7 @@ from torchlint.context import RuleContext
 from torchlint.infer.evaluate import positional_args
 from torchlint.infer.facts import Kind
 from torchlint.infer.scope import dotted_name
+from torchlint.infer.traverse import nodes, walk
 
 ALL = "*"  # a clear that empties every gradient (model.zero_grad(), p.grad = None)
 _OPTIMIZER_NAME = re.compile(r"(?i:optim)|(^|_)(opt|Opt|OPT)($|_|\d|[A-Z])")
@@ -46,9 +47,10 @@ class Events:
     backwards: list[tuple[int, cst.Call]] = field(default_factory=list)
     steps: list[tuple[int, str, cst.Call]] = field(default_factory=list)  # this loop's level only
     clears: set[str] = field(default_factory=set)
+    calls: set[str] = field(default_factory=set)  # plain and method call names, for helper lookup
 
 
-class _Collector(cst.CSTVisitor):
+class _Collector:
     def __init__(self, ctx: RuleContext, helpers: set[str]) -> None:
         self.ctx = ctx
         self.helpers = helpers
@@ -56,7 +58,11 @@ class _Collector(cst.CSTVisitor):
         self.depth = 0
         self.order = 0
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
+    def collect(self, root: cst.CSTNode) -> Events:
+        walk(root, self.enter, self.leave)
+        return self.events
+
+    def enter(self, node: cst.CSTNode) -> bool:
         if isinstance(node, _NEW_SCOPES):
             return False
         if isinstance(node, _LOOPS):
@@ -69,8 +75,8 @@ class _Collector(cst.CSTVisitor):
                 self.events.clears.add(ALL)
         return True
 
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        if isinstance(original_node, _LOOPS):
+    def leave(self, node: cst.CSTNode) -> None:
+        if isinstance(node, _LOOPS):
             self.depth -= 1
 
     def _call(self, node: cst.Call) -> None:
@@ -97,8 +103,10 @@ class _Collector(cst.CSTVisitor):
                 if name in ("zero_", "detach_", "fill_"):
                     self.events.clears.add(ALL)
                     return
-        if name is not None and (name in self.helpers or _CLEAR_NAME.search(name)):
-            self.events.clears.add(ALL)
+        if name is not None:
+            self.events.calls.add(name)
+            if name in self.helpers or _CLEAR_NAME.search(name):
+                self.events.clears.add(ALL)
 
     def _step(self, node: cst.Call, receiver: cst.BaseExpression) -> None:
         if is_optimizer(receiver, self.ctx):
@@ -117,13 +125,7 @@ def clearing_helpers(ctx: RuleContext) -> set[str]:
     cached = ctx.cache.get("clearing_helpers")
     if cached is not None:
         return cached
-    functions: list[cst.FunctionDef] = []
-
-    class _Functions(cst.CSTVisitor):
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-            functions.append(node)
-
-    ctx.module.visit(_Functions())
+    functions = [n for n in nodes(ctx.module) if isinstance(n, cst.FunctionDef)]
     helpers: set[str] = set()
     changed = True
     while changed:
@@ -131,9 +133,7 @@ def clearing_helpers(ctx: RuleContext) -> set[str]:
         for function in functions:
             if function.name.value in helpers:
                 continue
-            collector = _Collector(ctx, helpers)
-            function.body.visit(collector)
-            if collector.events.clears:
+            if _Collector(ctx, helpers).collect(function.body).clears:
                 helpers.add(function.name.value)
                 changed = True
     ctx.cache["clearing_helpers"] = helpers
@@ -141,9 +141,12 @@ def clearing_helpers(ctx: RuleContext) -> set[str]:
 
 
 def loop_events(loop: cst.For | cst.While, ctx: RuleContext) -> Events:
-    collector = _Collector(ctx, clearing_helpers(ctx))
-    loop.body.visit(collector)
-    return collector.events
+    """Events of one loop; helper functions are looked into only when nothing else clears."""
+    events = _Collector(ctx, set()).collect(loop.body)
+    if events.backwards and events.steps and not events.clears and events.calls:
+        if events.calls & clearing_helpers(ctx):
+            events.clears.add(ALL)
+    return events
 
 
 def blocks_of(loop: cst.For | cst.While) -> list[list[cst.BaseStatement]]:
@@ -193,14 +196,7 @@ def statement_call(stmt: cst.BaseStatement) -> cst.Call | None:
 
 
 def contains_backward(stmt: cst.BaseStatement) -> bool:
-    found = False
-
-    class _Finder(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            nonlocal found
-            if isinstance(node.func, cst.Attribute) and node.func.attr.value == "backward":
-                found = True
-
-    if isinstance(stmt, cst.SimpleStatementLine):
-        stmt.visit(_Finder())
-    return found
+    return isinstance(stmt, cst.SimpleStatementLine) and any(
+        isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == "backward"
+        for n in nodes(stmt)
+    )

@@ -27,6 +27,8 @@ class Rule:
     # What real torch did with the rule's bad fixture (checked against the fixtures by a test).
     confirmed: ClassVar[str]
     fixable: ClassVar[bool] = False
+    # The rule can only fire on a source containing one of these strings (a free pre-filter).
+    requires: ClassVar[tuple[str, ...]] = ()
 
     def hooks(self) -> dict[str, object]:
         """Hook methods by LibCST node class name."""

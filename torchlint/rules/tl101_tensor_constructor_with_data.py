@@ -4,6 +4,7 @@ import libcst as cst
 
 from torchlint.context import RuleContext
 from torchlint.diagnostics import Severity
+from torchlint.infer.evaluate import positional_args
 from torchlint.patterns.legacy_constructor import DTYPE_OF, Argument, classify, legacy_constructor
 from torchlint.rules.base import Rule
 
@@ -27,12 +28,20 @@ class TensorConstructorWithData(Rule):
     example = "labels = torch.Tensor([0, 1, 1])  # float32, silently"
     use_instead = "labels = torch.tensor([0, 1, 1])  # int64; or dtype=torch.float32 to keep float"
     confirmed = "torch.Tensor([1, 2]).dtype is torch.float32 while torch.tensor([1, 2]).dtype is torch.int64"
+    requires = ("Tensor",)
 
     def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:
         qualname = legacy_constructor(node, ctx)
         if qualname is None or classify(node, ctx) is not Argument.DATA:
             return
         short = qualname.removeprefix("torch.")
+        if ctx.fact(positional_args(node)[0].value).is_tensor:
+            ctx.report(
+                node,
+                f"`torch.{short}(t)` on a tensor returns an alias sharing `t`'s memory and dtype, not a "
+                "converted copy; use `t.float()`/`t.to(dtype)` to convert, `t.clone()` to copy",
+            )
+            return
         dtype = DTYPE_OF[qualname.rsplit(".", 1)[-1]]
         device = ", device='cuda'" if qualname.startswith("torch.cuda.") else ""
         ctx.report(

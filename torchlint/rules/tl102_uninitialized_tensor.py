@@ -26,10 +26,15 @@ class UninitializedTensor(Rule):
     example = "weights = torch.Tensor(4, 6)"
     use_instead = "weights = torch.zeros(4, 6)  # or torch.empty(4, 6) when every value is written next"
     confirmed = "torch.Tensor(3) has shape (3,) (three uninitialised values), torch.Tensor([3]) is tensor([3.])"
+    requires = ("Tensor",)
 
     def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:
+        filled = ctx.cache.setdefault("tl102_filled", set())
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value.endswith("_") and isinstance(func.value, cst.Call):
+            filled.add(id(func.value))  # `torch.Tensor(n).uniform_()`: written at once (outer calls come first)
         qualname = legacy_constructor(node, ctx)
-        if qualname is None or classify(node, ctx) is not Argument.SIZE:
+        if qualname is None or id(node) in filled or classify(node, ctx) is not Argument.SIZE:
             return
         args = ", ".join(
             source_text(a.value) if not a.star else "*" + source_text(a.value) for a in node.args if a.keyword is None

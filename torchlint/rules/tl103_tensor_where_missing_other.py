@@ -24,6 +24,7 @@ class TensorWhereMissingOther(Rule):
     example = "clipped = scores.where(scores > 0)"
     use_instead = "clipped = scores.where(scores > 0, 0.0)  # or torch.where(scores > 0, scores, 0.0)"
     confirmed = "TypeError: where() received an invalid combination of arguments"
+    requires = ("where",)
 
     def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:
         args = positional_args(node)

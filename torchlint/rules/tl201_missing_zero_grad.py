@@ -34,6 +34,7 @@ class MissingZeroGrad(Rule):
         "    optimizer.step()"
     )
     confirmed = "with lr=0, the gradient after the second step is exactly twice the first step's gradient"
+    requires = ("backward",)
 
     def visit_For(self, node: cst.For, ctx: RuleContext) -> None:
         self._check(node, ctx)

@@ -25,6 +25,7 @@ class ZeroGradBeforeStep(Rule):
     example = "loss.backward()\noptimizer.zero_grad()\noptimizer.step()"
     use_instead = "optimizer.zero_grad()\nloss.backward()\noptimizer.step()"
     confirmed = "the weights are unchanged after the loop: every step ran on cleared gradients"
+    requires = ("zero_grad",)
 
     def visit_For(self, node: cst.For, ctx: RuleContext) -> None:
         self._check(node, ctx)

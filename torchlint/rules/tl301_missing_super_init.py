@@ -34,6 +34,7 @@ class MissingSuperInit(Rule):
         "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(4, 2)"
     )
     confirmed = "AttributeError: cannot assign module before Module.__init__() call"
+    requires = ("__init__",)
 
     def visit_ClassDef(self, node: cst.ClassDef, ctx: RuleContext) -> None:
         if not ctx.is_module_class(node):
@@ -42,7 +43,7 @@ class MissingSuperInit(Rule):
             (s for s in node.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"),
             None,
         )
-        if init is None or not init.params.params:
+        if init is None or not init.params.params or _is_stub(init):
             return
         finder = _InitFinder(init.params.params[0].name.value, ctx)
         init.body.visit(finder)
@@ -59,6 +60,24 @@ class MissingSuperInit(Rule):
                 "`AttributeError: cannot assign ... before Module.__init__() call`; call "
                 "`super().__init__()` first",
             )
+
+
+def _is_stub(function: cst.FunctionDef) -> bool:
+    """`def __init__(self) -> None: ...` (type stubs, protocols) has no body to check."""
+    body = function.body.body
+    statements = [s for s in body if not (isinstance(s, cst.SimpleStatementLine) and _is_docstring(s))]
+    return all(
+        isinstance(s, cst.SimpleStatementLine)
+        and all(isinstance(small, cst.Expr) and isinstance(small.value, cst.Ellipsis) for small in s.body)
+        or isinstance(s, cst.Expr) and isinstance(s.value, cst.Ellipsis)
+        for s in statements
+    )
+
+
+def _is_docstring(line: cst.SimpleStatementLine) -> bool:
+    return len(line.body) == 1 and isinstance(line.body[0], cst.Expr) and isinstance(
+        line.body[0].value, (cst.SimpleString, cst.ConcatenatedString)
+    )
 
 
 class _InitFinder(cst.CSTVisitor):

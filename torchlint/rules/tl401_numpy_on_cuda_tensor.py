@@ -30,6 +30,7 @@ class NumpyOnCudaTensor(Rule):
     example = "preds = model(x.to(device)).argmax(1).numpy()"
     use_instead = "preds = model(x.to(device)).argmax(1).cpu().numpy()"
     confirmed = "TypeError: can't convert cuda:0 device type tensor to numpy"
+    requires = ("numpy",)
 
     def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:
         func = node.func

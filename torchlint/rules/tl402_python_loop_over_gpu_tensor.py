@@ -6,6 +6,7 @@ from torchlint.context import RuleContext
 from torchlint.diagnostics import Severity
 from torchlint.infer.evaluate import positional_args
 from torchlint.infer.scope import dotted_name
+from torchlint.infer.traverse import nodes
 from torchlint.rules.base import Rule
 
 _WRAPPERS = ("enumerate", "zip", "reversed", "iter", "sorted")
@@ -28,6 +29,7 @@ class PythonLoopOverGpuTensor(Rule):
     example = "total = sum(float(v) for v in scores)"
     use_instead = "total = scores.sum().item()  # or values = scores.tolist() once, then loop in Python"
     confirmed = "RuntimeError: called a synchronizing CUDA operation (with torch.cuda.set_sync_debug_mode('error'))"
+    requires = ("cuda", ".to(", "device")
 
     def visit_For(self, node: cst.For, ctx: RuleContext) -> None:
         name = self._iterated(node.iter, node.target, node.body, ctx)
@@ -129,16 +131,9 @@ def _indexes(body: cst.CSTNode, tensor: cst.BaseExpression, index_name: str) -> 
     wanted = dotted_name(tensor)
     if wanted is None:
         return False
-    found = False
-
-    class _Finder(cst.CSTVisitor):
-        def visit_Subscript(self, node: cst.Subscript) -> None:
-            nonlocal found
-            if dotted_name(node.value) != wanted or not node.slice:
-                return
+    for node in nodes(body):
+        if isinstance(node, cst.Subscript) and node.slice and dotted_name(node.value) == wanted:
             first = node.slice[0].slice
             if isinstance(first, cst.Index) and isinstance(first.value, cst.Name) and first.value.value == index_name:
-                found = True
-
-    body.visit(_Finder())
-    return found
+                return True
+    return False
