@@ -8,8 +8,8 @@ import sys
 from collections import Counter
 
 import pytest
-
 from fixture_format import Fixture, all_fixtures, meta_stand_in
+
 from torchlint.engine import lint_source
 from torchlint.rules import ALL_RULES, RULES_BY_CODE
 
@@ -69,7 +69,11 @@ except BaseException as error:
 def _run(source: str, path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", _RUNNER, str(path)],
-        input=source, cwd=path.parent, capture_output=True, text=True, timeout=300,
+        input=source,
+        cwd=path.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -112,7 +116,9 @@ def test_every_rule_is_confirmed_by_fixtures() -> None:
     bad = Counter(f.code for f in FIXTURES if f.path.name.startswith("bad_"))
     good = Counter(f.code for f in FIXTURES if f.path.name.startswith("good_"))
     for rule in ALL_RULES:
-        assert bad[rule.code] >= 2 and good[rule.code] >= 2, f"{rule.code}: {bad[rule.code]} bad, {good[rule.code]} good"
+        assert bad[rule.code] >= 2 and good[rule.code] >= 2, (
+            f"{rule.code}: {bad[rule.code]} bad, {good[rule.code]} good"
+        )
     for fixture in FIXTURES:
         assert fixture.code in RULES_BY_CODE, f"{fixture.id}: no such rule"
         codes = {code for _, code in fixture.expected}

@@ -42,3 +42,7 @@ def rule_table() -> str:
     for code, name, summary in BUILTIN:
         rows.append(f"| {code} | `{name}` | error | no | {summary} |")
     return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(rule_table(), end="")

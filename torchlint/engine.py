@@ -47,9 +47,19 @@ def _compiles(source: str) -> bool:
     return True
 
 
-def syntax_error(path: str, error: cst.ParserSyntaxError) -> Diagnostic:
-    message = str(error.message).strip().splitlines()[0] if error.message else "invalid syntax"
-    start = Position(error.editor_line, error.editor_column)
+def syntax_error(path: str, source: str, error: cst.ParserSyntaxError) -> Diagnostic:
+    """Located and worded by CPython's parser where it agrees the file is broken (its messages are better)."""
+    try:
+        ast.parse(source)
+    except SyntaxError as cpython:
+        message = cpython.msg
+        start = Position(cpython.lineno or 1, max(cpython.offset or 1, 1))
+    except (ValueError, RecursionError, MemoryError) as other:
+        message = str(other)
+        start = Position(1, 1)
+    else:
+        message = str(error.message).strip().splitlines()[0] if error.message else "invalid syntax"
+        start = Position(error.editor_line, error.editor_column)
     return Diagnostic(path, *SYNTAX_ERROR, f"Syntax error: {message}", Severity.ERROR, start, start)
 
 
@@ -84,7 +94,7 @@ def lint_source(
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
-        return [syntax_error(path, error)]
+        return [syntax_error(path, source, error)]
     except RecursionError as error:
         return [internal_error(path, error)]
     if not rules:

@@ -37,7 +37,7 @@ def discover(paths: list[Path], resolver: ConfigResolver, *, force_exclude: bool
     for path in paths:
         if not path.is_dir():
             if force_exclude and (
-                _excluded(path, resolver) or _ignored_by_git(path, resolver, gitignore, parents=True)
+                _excluded(path, resolver, whole_path=True) or _ignored_by_git(path, resolver, gitignore, parents=True)
             ):
                 continue
             if path not in seen:

@@ -18,16 +18,16 @@ import libcst as cst
 from torchlint.infer import torch_api as api
 from torchlint.infer.evaluate import Evaluator
 from torchlint.infer.facts import UNKNOWN, Device, Fact, Kind, tensor
-from torchlint.infer.traverse import walk
 from torchlint.infer.scope import (
+    BindingIndex,
     Env,
     Scope,
     all_params,
-    BindingIndex,
     dotted_name,
     join_all,
     target_names,
 )
+from torchlint.infer.traverse import walk
 
 Handler = Callable[[cst.CSTNode], None]
 Block = Iterable[cst.BaseStatement] | cst.BaseSuite
@@ -114,7 +114,12 @@ class Analyzer:
         self.evaluator.memo.clear()
         self.evaluator.self_name = self_name
         if info is not None and self_name is not None:
-            stable = {k: v for k, v in info.init_attributes.items() if info.attribute_counts[k] == 1}
+            # The instance may have been moved since __init__: keep what it is, not where it is.
+            stable = {
+                k: v.with_device(Device.UNKNOWN, None)
+                for k, v in info.init_attributes.items()
+                if info.attribute_counts[k] == 1
+            }
             self.evaluator.self_attributes = stable
         else:
             self.evaluator.self_attributes = {}

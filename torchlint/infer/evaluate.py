@@ -198,6 +198,8 @@ class Evaluator:
             return tensor(combine_devices(operands), self._origin(operands), self._grad(grads))
         if all(f.kind is Kind.INT for f in operands):
             return Fact(Kind.INT)
+        if any(f.kind is Kind.SEQUENCE for f in operands) and not any(f.kind is Kind.NDARRAY for f in operands):
+            return Fact(Kind.SEQUENCE)  # `[0] * n`, `a + b` on lists
         if any(f.kind is Kind.NDARRAY for f in operands):
             return Fact(Kind.NDARRAY)
         return UNKNOWN

@@ -7,7 +7,7 @@ like plain names; rebinding `model` forgets every `model.*` key.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 import libcst as cst
 

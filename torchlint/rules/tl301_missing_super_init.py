@@ -67,16 +67,20 @@ def _is_stub(function: cst.FunctionDef) -> bool:
     body = function.body.body
     statements = [s for s in body if not (isinstance(s, cst.SimpleStatementLine) and _is_docstring(s))]
     return all(
-        isinstance(s, cst.SimpleStatementLine)
-        and all(isinstance(small, cst.Expr) and isinstance(small.value, cst.Ellipsis) for small in s.body)
-        or isinstance(s, cst.Expr) and isinstance(s.value, cst.Ellipsis)
+        (
+            isinstance(s, cst.SimpleStatementLine)
+            and all(isinstance(small, cst.Expr) and isinstance(small.value, cst.Ellipsis) for small in s.body)
+        )
+        or (isinstance(s, cst.Expr) and isinstance(s.value, cst.Ellipsis))
         for s in statements
     )
 
 
 def _is_docstring(line: cst.SimpleStatementLine) -> bool:
-    return len(line.body) == 1 and isinstance(line.body[0], cst.Expr) and isinstance(
-        line.body[0].value, (cst.SimpleString, cst.ConcatenatedString)
+    return (
+        len(line.body) == 1
+        and isinstance(line.body[0], cst.Expr)
+        and isinstance(line.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
     )
 
 

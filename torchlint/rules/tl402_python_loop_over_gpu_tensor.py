@@ -5,6 +5,7 @@ import libcst as cst
 from torchlint.context import RuleContext
 from torchlint.diagnostics import Severity
 from torchlint.infer.evaluate import positional_args
+from torchlint.infer.facts import Device, Fact
 from torchlint.infer.scope import dotted_name
 from torchlint.infer.traverse import nodes
 from torchlint.rules.base import Rule
@@ -32,17 +33,17 @@ class PythonLoopOverGpuTensor(Rule):
     requires = ("cuda", ".to(", "device")
 
     def visit_For(self, node: cst.For, ctx: RuleContext) -> None:
-        name = self._iterated(node.iter, node.target, node.body, ctx)
-        if name is not None:
-            ctx.report(node, self._message(name), end=node.iter)
+        found = self._iterated(node.iter, node.target, node.body, ctx)
+        if found is not None:
+            ctx.report(node, self._message(*found), end=node.iter)
 
     def _visit_comprehension(self, node: cst.BaseComp | cst.DictComp, ctx: RuleContext) -> None:
         body: cst.CSTNode = node.elt if not isinstance(node, cst.DictComp) else node.value
         comp_for = node.for_in
         while comp_for is not None:
-            name = self._iterated(comp_for.iter, comp_for.target, body, ctx)
-            if name is not None:
-                ctx.report(node, self._message(name))
+            found = self._iterated(comp_for.iter, comp_for.target, body, ctx)
+            if found is not None:
+                ctx.report(node, self._message(*found))
                 return
             comp_for = comp_for.inner_for_in
 
@@ -56,22 +57,23 @@ class PythonLoopOverGpuTensor(Rule):
         args = positional_args(node)
         if isinstance(func, cst.Name) and func.value in ("list", "tuple") and len(args) == 1 == len(node.args):
             if ctx.is_builtin(func.value) and _on_gpu(args[0].value, ctx):
-                ctx.report(node, self._message(_text(args[0].value), call=func.value))
+                ctx.report(node, self._message(_text(args[0].value), ctx.fact(args[0].value), call=func.value))
 
-    def _message(self, name: str, call: str | None = None) -> str:
+    def _message(self, name: str, fact: Fact, call: str | None = None) -> str:
         how = f"`{call}({name})`" if call else "This loop"
+        where = "a CUDA tensor" if fact.device is Device.CUDA else "a tensor on CUDA whenever a GPU is present"
         return (
-            f"{how} iterates over the elements of `{name}`, a CUDA tensor: one kernel launch and "
+            f"{how} iterates over the elements of `{name}`, {where}: one kernel launch and "
             f"often one device sync per element; use vectorised ops (masks, reductions) or "
             f"`{name}.tolist()` once"
         )
 
     def _iterated(
         self, iterable: cst.BaseExpression, target: cst.BaseExpression, body: cst.CSTNode, ctx: RuleContext
-    ) -> str | None:
-        """Name of the CUDA tensor this iteration walks element by element, if any."""
+    ) -> tuple[str, Fact] | None:
+        """The CUDA tensor (its text and facts) this iteration walks element by element, if any."""
         if _on_gpu(iterable, ctx):
-            return _text(iterable)
+            return _text(iterable), ctx.fact(iterable)
         if not isinstance(iterable, cst.Call) or not isinstance(iterable.func, cst.Name):
             return None
         func = iterable.func.value
@@ -81,11 +83,11 @@ class PythonLoopOverGpuTensor(Rule):
         if func in _WRAPPERS:
             for arg in args:
                 if _on_gpu(arg.value, ctx):
-                    return _text(arg.value)
+                    return _text(arg.value), ctx.fact(arg.value)
         if func == "range" and len(args) == 1 and isinstance(target, cst.Name):
             tensor = _length_of(args[0].value, ctx)
             if tensor is not None and _on_gpu(tensor, ctx) and _indexes(body, tensor, target.value):
-                return _text(tensor)
+                return _text(tensor), ctx.fact(tensor)
         return None
 
 

@@ -1,0 +1,42 @@
+"""The README stays true: its rule table is the registry's, its test command is CI's, its example shows every rule."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from torchlint.docs import rule_table
+from torchlint.rules import ALL_RULES
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_rule_table_matches_registry() -> None:
+    match = re.search(r"<!-- rules-table:[^\n]*-->\n(.*?)<!-- /rules-table -->", README, re.S)
+    assert match, "README.md has no generated rules table"
+    assert match.group(1) == rule_table(), "README rule table is stale: regenerate with `python -m torchlint.docs`"
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "test-command" in script and 'eval "$command"' in script
+    block = re.search(r"<!-- test-command[^\n]*-->\n```sh\n(.+?)\n```", README, re.S)
+    assert block and block.group(1).strip().startswith("python -m pytest")
+
+
+def test_examples_show_every_rule() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "torchlint", "check", "--output-format", "json", "examples"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    import json
+
+    codes = {d["code"] for d in json.loads(result.stdout)}
+    assert codes == {rule.code for rule in ALL_RULES}
