@@ -5,6 +5,7 @@ import libcst as cst
 from torchlint.context import RuleContext
 from torchlint.diagnostics import Severity
 from torchlint.infer.facts import Kind
+from torchlint.infer.traverse import nodes
 from torchlint.rules.base import Rule
 
 _PARAMETER = ("torch.nn.Parameter", "torch.nn.parameter.Parameter")
@@ -46,7 +47,7 @@ class MissingSuperInit(Rule):
         if init is None or not init.params.params or _is_stub(init):
             return
         finder = _InitFinder(init.params.params[0].name.value, ctx)
-        init.body.visit(finder)
+        finder.run(init.body)
         if not finder.super_called:
             ctx.report(
                 init.name,
@@ -84,29 +85,28 @@ def _is_docstring(line: cst.SimpleStatementLine) -> bool:
     )
 
 
-class _InitFinder(cst.CSTVisitor):
+class _InitFinder:
+    """Walks `__init__` in source order: is `super().__init__()` called, and is anything registered first?"""
+
     def __init__(self, self_name: str, ctx: RuleContext) -> None:
         self.self_name = self_name
         self.ctx = ctx
         self.super_called = False
         self.too_early: cst.CSTNode | None = None
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
+    def run(self, body: cst.BaseSuite) -> None:
+        for node in nodes(body, skip=(cst.FunctionDef, cst.ClassDef)):
+            if isinstance(node, cst.Call):
+                self._call(node)
+            elif isinstance(node, cst.Assign):
+                self._assign(node)
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Call(self, node: cst.Call) -> None:
+    def _call(self, node: cst.Call) -> None:
         func = node.func
         if not isinstance(func, cst.Attribute):
             return
         if func.attr.value == "__init__":
-            owner = func.value
-            if (isinstance(owner, cst.Call) and isinstance(owner.func, cst.Name) and owner.func.value == "super") or (
-                node.args and isinstance(node.args[0].value, cst.Name) and node.args[0].value.value == self.self_name
-            ):
-                self.super_called = True
+            self.super_called = self.super_called or self._is_base_init(node, func.value)
         elif (
             func.attr.value in _REGISTER
             and self._is_self(func.value)
@@ -115,11 +115,17 @@ class _InitFinder(cst.CSTVisitor):
         ):
             self.too_early = node
 
-    def visit_Assign(self, node: cst.Assign) -> None:
+    def _assign(self, node: cst.Assign) -> None:
         if self.super_called or self.too_early is not None:
             return
         if any(self._is_self_attribute(t.target) for t in node.targets) and self._is_registered(node.value):
             self.too_early = node
+
+    def _is_base_init(self, call: cst.Call, owner: cst.BaseExpression) -> bool:
+        """`super().__init__(...)`, `super(Cls, self).__init__(...)` or `Base.__init__(self, ...)`."""
+        if isinstance(owner, cst.Call) and isinstance(owner.func, cst.Name) and owner.func.value == "super":
+            return True
+        return bool(call.args) and self._is_self(call.args[0].value)
 
     def _is_self(self, node: cst.BaseExpression) -> bool:
         return isinstance(node, cst.Name) and node.value == self.self_name
