@@ -80,7 +80,7 @@ def test_json_output(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "column": 5,
         "end_line": 3,
         "end_column": 25,
-        "fix_available": False,
+        "fix_available": True,
     }
 
 

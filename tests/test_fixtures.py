@@ -60,7 +60,9 @@ source = sys.stdin.read()
 try:
     exec(compile(source, sys.argv[1], "exec"), {"__name__": "__main__", "__file__": sys.argv[1]})
 except BaseException as error:
-    report = {"type": type(error).__name__, "message": str(error)}
+    import traceback
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == sys.argv[1]]
+    report = {"type": type(error).__name__, "message": str(error), "line": frames[-1].lineno if frames else None}
     print("FIXTURE-EXCEPTION " + json.dumps(report), file=sys.stderr)
     sys.exit(3)
 """

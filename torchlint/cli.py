@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,9 +12,10 @@ from torchlint import __version__
 from torchlint.config import ConfigError, ConfigResolver, Overrides, check_selectors
 from torchlint.docs import explain, rules_listing
 from torchlint.files import discover
-from torchlint.output import write_json, write_text
+from torchlint.fixer import UNPARSABLE
+from torchlint.output import plural, write_json, write_text
 from torchlint.rules import RULES_BY_CODE
-from torchlint.runner import default_jobs, lint_paths
+from torchlint.runner import FixMode, RunResult, default_jobs, lint_paths
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 COMMANDS = ("check", "rules", "explain", "server")
@@ -42,6 +44,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--config", type=Path, metavar="PYPROJECT", help="use this pyproject.toml for every file")
     check.add_argument("--output-format", choices=("text", "json"), default="text")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("--fix", action="store_true", help="apply safe fixes")
+    check.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff: unsafe fixes too")
+    check.add_argument("--diff", action="store_true", help="print the fixes as a diff; change nothing")
+    check.add_argument("--fix-only", action="store_true", help="apply fixes, do not report what remains")
     check.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)")
     check.add_argument("-v", "--verbose", action="store_true", help="show internal-error tracebacks")
 
@@ -66,18 +72,39 @@ def _check(args: argparse.Namespace) -> int:
     )
     resolver = ConfigResolver(overrides, config_file=args.config)
     files = list(discover(args.paths, resolver, force_exclude=args.force_exclude))
-    result = lint_paths(files, resolver, args.jobs or default_jobs())
+    mode = None
+    if args.fix or args.fix_only or args.diff:
+        mode = FixMode(write=not args.diff, unsafe=args.unsafe_fixes)
+    result = lint_paths(files, resolver, args.jobs or default_jobs(), mode)
     for error in result.errors:
         print(f"torchlint: error: {error}", file=sys.stderr)
+    if args.diff:
+        return _report_diff(result)
+    if args.fix_only:
+        print(f"Fixed {plural(result.fixed, 'problem')}.")
+        refused = any(d.message.endswith(UNPARSABLE) for d in result.diagnostics)
+        return EXIT_ERROR if result.errors or result.internal_errors else EXIT_FINDINGS if refused else EXIT_OK
     if args.output_format == "json":
         write_json(result.diagnostics, sys.stdout)
     else:
-        write_text(result.diagnostics, sys.stdout, verbose=args.verbose)
+        write_text(result.diagnostics, sys.stdout, verbose=args.verbose, fixed=result.fixed if mode else None)
+        if result.hidden_unsafe and not args.unsafe_fixes:
+            print(f"{plural(result.hidden_unsafe, 'hidden fix', 'hidden fixes')} can be enabled with --unsafe-fixes.")
     if result.errors or result.internal_errors:
         return EXIT_ERROR
     if result.diagnostics and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _report_diff(result: RunResult) -> int:
+    for diff in sorted(result.diffs):
+        sys.stdout.write(diff)
+    if result.fixed:
+        print(f"Would fix {plural(result.fixed, 'problem')}.", file=sys.stderr)
+    if result.errors or result.internal_errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if result.diffs else EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -111,4 +138,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run() -> None:
-    sys.exit(main())
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # `torchlint ... | head`: the reader left; that is not our error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_FINDINGS
+    sys.exit(code)

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from torchlint.diagnostics import Severity
-from torchlint.infer.facts import Fact
+from torchlint.fixes import PendingEdit, PendingFix, insert_line_after, insert_line_before
+from torchlint.infer.facts import Fact, Kind
 
 if TYPE_CHECKING:
     from torchlint.infer.analyzer import Analyzer
@@ -23,16 +24,29 @@ class Report:
     message: str
     severity: Severity
     refs: dict[str, cst.CSTNode] = field(default_factory=dict)
+    fix: PendingFix | None = None
+    alternatives: tuple[PendingFix, ...] = ()
 
 
 class RuleContext:
     """One per rule and file; shares the analyzer and a per-file cache with the other rules."""
 
-    def __init__(self, rule: Rule, analyzer: Analyzer, reports: list[Report], cache: dict) -> None:
+    def __init__(
+        self,
+        rule: Rule,
+        analyzer: Analyzer,
+        reports: list[Report],
+        cache: dict,
+        options: dict[str, object] | None = None,
+    ) -> None:
         self.rule = rule
         self._analyzer = analyzer
         self._reports = reports
         self.cache = cache
+        # Settings-derived rule options (`target-torch-version`, ...), by configuration key.
+        self.options: dict[str, object] = options or {}
+        # True for snippets (Markdown fences, notebook cells), where a bare expression is a display.
+        self.snippet = False
 
     @property
     def module(self) -> cst.Module:
@@ -53,6 +67,11 @@ class RuleContext:
     def is_module_class(self, node: cst.ClassDef) -> bool:
         return self._analyzer.is_module_class(node)
 
+    @property
+    def no_grad(self) -> bool:
+        """True inside `with torch.no_grad():` (or a function decorated with it) at this point."""
+        return self._analyzer.scope.no_grad
+
     def report(
         self,
         node: cst.CSTNode,
@@ -61,6 +80,48 @@ class RuleContext:
         end: cst.CSTNode | None = None,
         severity: Severity | None = None,
         refs: dict[str, cst.CSTNode] | None = None,
+        fix: PendingFix | None = None,
+        alternatives: tuple[PendingFix, ...] = (),
     ) -> None:
         """`message` may hold `{KEY}` placeholders, replaced by the line of `refs[KEY]`."""
-        self._reports.append(Report(self.rule, node, end or node, message, severity or self.rule.severity, refs or {}))
+        severity = severity or self.rule.severity
+        self._reports.append(Report(self.rule, node, end or node, message, severity, refs or {}, fix, alternatives))
+
+    def torch_name(self) -> tuple[str, tuple[PendingEdit, ...]]:
+        """How fixed code can write `torch.x` here: the module's alias, or `torch` plus an import to add."""
+        alias = self.torch_alias()
+        if alias is not None:
+            return alias, ()
+        body = self.module.body
+        imports = [s for s in body if isinstance(s, cst.SimpleStatementLine) and _is_import(s)]
+        if imports:
+            return "torch", (insert_line_after(imports[-1], "import torch"),)
+        first = next((s for s in body if not _is_docstring(s)), None)
+        if first is None:
+            return "torch", (insert_line_after(body[-1], "import torch"),)
+        return "torch", (insert_line_before(first, "import torch"),)
+
+    def torch_alias(self) -> str | None:
+        """The name this module binds to `torch` at the top level, for fixes that write `torch.x`."""
+        cached = self.cache.get("torch_alias", False)
+        if cached is False:
+            cached = None
+            for name, fact in self._analyzer.module_env().values.items():
+                if fact.kind is Kind.IMPORT and fact.qualname == "torch" and "." not in name:
+                    cached = name
+                    break
+            self.cache["torch_alias"] = cached
+        return cached
+
+
+def _is_import(line: cst.SimpleStatementLine) -> bool:
+    return all(isinstance(small, (cst.Import, cst.ImportFrom)) for small in line.body)
+
+
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )

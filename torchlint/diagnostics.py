@@ -49,6 +49,8 @@ class Diagnostic:
     start: Position
     end: Position
     fix: Fix | None = None
+    # Further fixes offered by the editor only (e.g. `torch.zeros` beside `torch.empty`).
+    alternatives: tuple[Fix, ...] = ()
     # Extra detail shown with --verbose (e.g. an internal traceback).
     detail: str | None = field(default=None, compare=False)
 

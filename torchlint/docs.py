@@ -21,7 +21,7 @@ def explain(rule: Rule) -> str:
         "## Example\n```python\n" + rule.example + "\n```",
         "## Use instead\n```python\n" + rule.use_instead + "\n```",
         "## Confirmed under torch\n" + rule.confirmed,
-        "## Fix safety\n" + ("A fix is available." if rule.fixable else "No automatic fix."),
+        "## Fix safety\n" + rule.fix_safety,
     ]
     return "\n\n".join(sections) + "\n"
 

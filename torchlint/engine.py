@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import ast
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from torchlint import noqa
+from torchlint import fixes, noqa
 from torchlint.context import Report, RuleContext
-from torchlint.diagnostics import Diagnostic, Position, Severity
+from torchlint.diagnostics import Diagnostic, Edit, Fix, Position, Severity
+from torchlint.fixes import Anchor, PendingFix
 from torchlint.infer.analyzer import Analyzer, Dispatch
 from torchlint.infer.facts import Device, Fact
 from torchlint.rules.base import Rule
+from torchlint.source import split_lines
 
 SYNTAX_ERROR = ("TL001", "syntax-error")
 INTERNAL_ERROR = ("TL002", "internal-error")
@@ -36,6 +38,35 @@ def _default_device(source: str) -> Device:
     if "set_default_device" in source or "set_default_tensor_type" in source:
         return Device.UNKNOWN
     return Device.CPU
+
+
+class _FixResolver:
+    """Turns node-anchored edits into line/column edits."""
+
+    def __init__(self, positions: Mapping[cst.CSTNode, CodeRange], source: str) -> None:
+        self.positions = positions
+        self.lines = split_lines(source)
+
+    def _position(self, anchor: Anchor) -> Position:
+        where = self.positions[anchor.node]
+        if anchor.at == fixes.START:
+            return Position(where.start.line, where.start.column + 1)
+        if anchor.at == fixes.END:
+            return Position(where.end.line, where.end.column + 1)
+        if anchor.at == fixes.LINE_START:
+            return Position(where.start.line, 1)
+        return Position(where.end.line + 1, 1)
+
+    def _indent(self, anchor: Anchor) -> str:
+        line = self.lines[self.positions[anchor.node].start.line - 1]
+        return line[: len(line) - len(line.lstrip())]
+
+    def __call__(self, pending: PendingFix) -> Fix:
+        edits = tuple(
+            Edit(self._position(e.start), self._position(e.end), e.text.replace(fixes.INDENT, self._indent(e.start)))
+            for e in pending.edits
+        )
+        return Fix(pending.title, pending.applicability, edits)
 
 
 def _compiles(source: str) -> bool:
@@ -117,6 +148,7 @@ def _analyse(
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     suppressed = noqa.suppressions(source)
     diagnostics: dict[tuple, Diagnostic] = {}
+    resolve = _FixResolver(positions, source)
     for report in reports:
         start = positions[report.node].start
         end = positions[report.end].end
@@ -134,6 +166,8 @@ def _analyse(
             report.severity,
             Position(start.line, start.column + 1),
             Position(end.line, end.column + 1),
+            fix=resolve(report.fix) if report.fix is not None else None,
+            alternatives=tuple(resolve(f) for f in report.alternatives),
         )
         diagnostics.setdefault((diagnostic.code, diagnostic.start), diagnostic)
     return sorted(diagnostics.values(), key=lambda d: d.sort_key)

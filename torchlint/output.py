@@ -11,18 +11,24 @@ from torchlint.diagnostics import Diagnostic, Severity
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold blue"}
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+def plural(count: int, word: str, words: str | None = None) -> str:
+    return f"{count} {word if count == 1 else words or word + 's'}"
 
 
-def summary(diagnostics: list[Diagnostic]) -> str:
+def summary(diagnostics: list[Diagnostic], fixed: int | None = None) -> str:
+    if fixed is not None:
+        if not diagnostics:
+            return f"Found {plural(fixed, 'problem')} ({fixed} fixed, 0 remaining)." if fixed else "All checks passed!"
+        return f"Found {plural(len(diagnostics) + fixed, 'problem')} ({fixed} fixed, {len(diagnostics)} remaining)."
     if not diagnostics:
         return "All checks passed!"
     files = len({d.path for d in diagnostics})
-    return f"Found {_plural(len(diagnostics), 'problem')} in {_plural(files, 'file')}."
+    return f"Found {plural(len(diagnostics), 'problem')} in {plural(files, 'file')}."
 
 
-def write_text(diagnostics: list[Diagnostic], stream: TextIO, *, verbose: bool = False) -> None:
+def write_text(
+    diagnostics: list[Diagnostic], stream: TextIO, *, verbose: bool = False, fixed: int | None = None
+) -> None:
     console = None
     if stream.isatty():
         from rich.console import Console  # imported only when colour is wanted
@@ -39,7 +45,7 @@ def write_text(diagnostics: list[Diagnostic], stream: TextIO, *, verbose: bool =
             stream.write(f"{where} {d.code} {d.message}\n")
         if verbose and d.detail:
             stream.write(d.detail.rstrip() + "\n")
-    stream.write(summary(diagnostics) + "\n")
+    stream.write(summary(diagnostics, fixed) + "\n")
 
 
 def write_json(diagnostics: list[Diagnostic], stream: TextIO = sys.stdout) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -9,10 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from torchlint.config import ConfigResolver
-from torchlint.diagnostics import Diagnostic
+from torchlint.diagnostics import Applicability, Diagnostic
 from torchlint.engine import INTERNAL_ERROR, lint_source
+from torchlint.fixer import fix_source
 from torchlint.rules import RULES_BY_CODE
-from torchlint.source import SourceError, read_source
+from torchlint.source import SourceError, read_file
+from torchlint.writer import WriteError, write_if_unchanged
 
 _PARALLEL_THRESHOLD = 8
 
@@ -21,7 +24,17 @@ _PARALLEL_THRESHOLD = 8
 class FileOutcome:
     path: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    error: str | None = None  # the file could not be read
+    error: str | None = None  # the file could not be read, or its fix not written
+    fixed: int = 0
+    diff: str = ""
+
+
+@dataclass(frozen=True)
+class FixMode:
+    """What to do with fixes: apply them (`write`) or show them (`diff`); `unsafe` includes unsafe ones."""
+
+    write: bool
+    unsafe: bool = False
 
 
 @dataclass
@@ -29,22 +42,46 @@ class RunResult:
     files: int = 0
     diagnostics: list[Diagnostic] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    fixed: int = 0
+    diffs: list[str] = field(default_factory=list)
+
+    @property
+    def hidden_unsafe(self) -> int:
+        return sum(1 for d in self.diagnostics if d.fix is not None and d.fix.applicability is Applicability.UNSAFE)
 
     @property
     def internal_errors(self) -> int:
         return sum(1 for d in self.diagnostics if d.code == INTERNAL_ERROR[0])
 
 
-def lint_file(path: str, codes: Sequence[str]) -> FileOutcome:
+def lint_file(path: str, codes: Sequence[str], mode: FixMode | None = None) -> FileOutcome:
     try:
-        source = read_source(Path(path))
+        source = read_file(Path(path))
     except SourceError as error:
         return FileOutcome(path, error=str(error))
     rules = [RULES_BY_CODE[code] for code in codes]
-    return FileOutcome(path, lint_source(source, path, rules))
+    if mode is None:
+        return FileOutcome(path, lint_source(source.text, path, rules))
+    outcome = fix_source(source.text, path, rules, unsafe=mode.unsafe)
+    result = FileOutcome(path, outcome.diagnostics, fixed=outcome.fixed)
+    if outcome.source == source.text:
+        return result
+    if not mode.write:
+        lines = difflib.unified_diff(
+            source.text.splitlines(keepends=True), outcome.source.splitlines(keepends=True), path, path
+        )
+        result.diff = "".join(
+            line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+        )
+        return result
+    try:
+        write_if_unchanged(Path(path), source.data, source.encode(outcome.source))
+    except WriteError as error:
+        return FileOutcome(path, lint_source(source.text, path, rules), error=str(error))
+    return result
 
 
-def _lint_task(task: tuple[str, tuple[str, ...]]) -> FileOutcome:
+def _lint_task(task: tuple[str, tuple[str, ...], FixMode | None]) -> FileOutcome:
     return lint_file(*task)
 
 
@@ -52,8 +89,8 @@ def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
-def lint_paths(files: list[Path], resolver: ConfigResolver, jobs: int) -> RunResult:
-    tasks = [(str(path), tuple(rule.code for rule in resolver.for_path(path).rules_for(path))) for path in files]
+def lint_paths(files: list[Path], resolver: ConfigResolver, jobs: int, mode: FixMode | None = None) -> RunResult:
+    tasks = [(str(path), tuple(rule.code for rule in resolver.for_path(path).rules_for(path)), mode) for path in files]
     if jobs > 1 and len(tasks) >= _PARALLEL_THRESHOLD:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             outcomes = list(pool.map(_lint_task, tasks, chunksize=max(1, len(tasks) // (jobs * 8))))
@@ -64,5 +101,8 @@ def lint_paths(files: list[Path], resolver: ConfigResolver, jobs: int) -> RunRes
         if outcome.error is not None:
             result.errors.append(outcome.error)
         result.diagnostics.extend(outcome.diagnostics)
+        result.fixed += outcome.fixed
+        if outcome.diff:
+            result.diffs.append(outcome.diff)
     result.diagnostics.sort(key=lambda d: d.sort_key)
     return result

@@ -83,6 +83,7 @@ class Analyzer:
         self.pending: deque[tuple[cst.FunctionDef, Scope, ClassInfo | None]] = deque()
         self.classes: dict[cst.ClassDef, ClassInfo] = {}
         self.bindings = BindingIndex(module)
+        self.module_scope: Scope | None = None
         # Called for every tensor-valued binding (the facts API listens here).
         self.on_bind: Callable[[cst.BaseExpression, str, Fact], None] | None = None
 
@@ -95,8 +96,13 @@ class Analyzer:
     def env(self) -> Env:
         return self.scope.env
 
+    def module_env(self) -> Env:
+        assert self.module_scope is not None
+        return self.module_scope.final or self.module_scope.env
+
     def run(self) -> None:
         scope = Scope("module", None, self.bindings.scope(self.module))
+        self.module_scope = scope
         for name, fact in self.seed.items():
             if name not in scope.bindings:
                 scope.env.bind(name, fact)

@@ -409,6 +409,8 @@ class Evaluator:
         module, _, name = qualname.rpartition(".")
         if module == "torch" and name in api.FACTORIES:
             return self._factory(name, node)
+        if qualname == "torch.where" and len(positional_args(node)) == 1:
+            return Fact(Kind.SEQUENCE)  # the indices form returns a tuple of tensors
         if (module == "torch" and name in api.TENSOR_OPS) or module == "torch.nn.functional":
             return self._tensor_op(node)
         if module.startswith("torch.nn") and name[:1].isupper():

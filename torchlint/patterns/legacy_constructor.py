@@ -53,7 +53,3 @@ def classify(node: cst.Call, ctx: RuleContext) -> Argument | None:
     if len(args) + len(starred) >= 2 and not any(_is_data(a.value, ctx) for a in args):
         return Argument.SIZE
     return None
-
-
-def source_text(node: cst.CSTNode) -> str:
-    return cst.Module(body=[]).code_for_node(node)

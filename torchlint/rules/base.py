@@ -27,6 +27,7 @@ class Rule:
     # What real torch did with the rule's bad fixture (checked against the fixtures by a test).
     confirmed: ClassVar[str]
     fixable: ClassVar[bool] = False
+    fix_safety: ClassVar[str] = "No automatic fix."
     # The rule can only fire on a source containing one of these strings (a free pre-filter).
     requires: ClassVar[tuple[str, ...]] = ()
 

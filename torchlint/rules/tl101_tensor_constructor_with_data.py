@@ -3,7 +3,8 @@ from __future__ import annotations
 import libcst as cst
 
 from torchlint.context import RuleContext
-from torchlint.diagnostics import Severity
+from torchlint import fixes
+from torchlint.diagnostics import Applicability, Severity
 from torchlint.infer.evaluate import positional_args
 from torchlint.patterns.legacy_constructor import DTYPE_OF, Argument, classify, legacy_constructor
 from torchlint.rules.base import Rule
@@ -29,6 +30,14 @@ class TensorConstructorWithData(Rule):
     use_instead = "labels = torch.tensor([0, 1, 1])  # int64; or dtype=torch.float32 to keep float"
     confirmed = "torch.Tensor([1, 2]).dtype is torch.float32 while torch.tensor([1, 2]).dtype is torch.int64"
     requires = ("Tensor",)
+    fixable = True
+    fix_safety = (
+        "Safe for literal data (a list, tuple or comprehension written in the call): the fix passes the "
+        "dtype the legacy constructor produced, so values and dtype are unchanged. Unsafe for other data "
+        "(a name, an array): the fix writes `torch.tensor(data)`, whose dtype follows the data (int64 for "
+        "integer lists, the array's dtype for NumPy arrays), which is usually what was meant but changes "
+        "behaviour."
+    )
 
     def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:
         qualname = legacy_constructor(node, ctx)
@@ -43,9 +52,30 @@ class TensorConstructorWithData(Rule):
             )
             return
         dtype = DTYPE_OF[qualname.rsplit(".", 1)[-1]]
-        device = ", device='cuda'" if qualname.startswith("torch.cuda.") else ""
+        device = ', device="cuda"' if qualname.startswith("torch.cuda.") else ""
         ctx.report(
             node,
             f"`torch.{short}(data)` ignores the data's dtype and always makes {dtype}; "
             f"use `torch.tensor(data, dtype=torch.{dtype}{device})`",
+            fix=self._fix(node, dtype, device, ctx),
+        )
+
+    def _fix(self, node: cst.Call, dtype: str, device: str, ctx: RuleContext) -> fixes.PendingFix:
+        torch, imports = ctx.torch_name()
+        data = positional_args(node)[0].value
+        if isinstance(data, (cst.List, cst.Tuple, cst.ListComp)):
+            return fixes.fix(
+                f"Use `torch.tensor(..., dtype=torch.{dtype})` (keeps the dtype the old call produced)",
+                Applicability.SAFE,
+                fixes.replace(node.func, f"{torch}.tensor"),
+                fixes.insert_after(node.args[-1], f", dtype={torch}.{dtype}{device}"),
+                *imports,
+            )
+        extra = [fixes.insert_after(node.args[-1], device)] if device else []
+        return fixes.fix(
+            "Use `torch.tensor(...)`: the dtype follows the data (check that this is what was meant)",
+            Applicability.UNSAFE,
+            fixes.replace(node.func, f"{torch}.tensor"),
+            *extra,
+            *imports,
         )

@@ -3,8 +3,9 @@ from __future__ import annotations
 import libcst as cst
 
 from torchlint.context import RuleContext
-from torchlint.diagnostics import Severity
-from torchlint.patterns.legacy_constructor import Argument, classify, legacy_constructor, source_text
+from torchlint import fixes
+from torchlint.diagnostics import Applicability, Severity
+from torchlint.patterns.legacy_constructor import DTYPE_OF, Argument, classify, legacy_constructor
 from torchlint.rules.base import Rule
 
 
@@ -27,6 +28,12 @@ class UninitializedTensor(Rule):
     use_instead = "weights = torch.zeros(4, 6)  # or torch.empty(4, 6) when every value is written next"
     confirmed = "torch.Tensor(3) has shape (3,) (three uninitialised values), torch.Tensor([3]) is tensor([3.])"
     requires = ("Tensor",)
+    fixable = True
+    fix_safety = (
+        "Safe: `torch.empty` with the same sizes (and the dtype/device the typed constructor implied) "
+        "allocates the same uninitialised memory, now explicitly. The editor also offers `torch.zeros`, "
+        "marked unsafe because the values change."
+    )
 
     def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:
         filled = ctx.cache.setdefault("tl102_filled", set())
@@ -37,11 +44,27 @@ class UninitializedTensor(Rule):
         if qualname is None or id(node) in filled or classify(node, ctx) is not Argument.SIZE:
             return
         args = ", ".join(
-            source_text(a.value) if not a.star else "*" + source_text(a.value) for a in node.args if a.keyword is None
+            fixes.code(a.value) if not a.star else "*" + fixes.code(a.value) for a in node.args if a.keyword is None
         )
         short = qualname.removeprefix("torch.")
+        torch, imports = ctx.torch_name()
+        dtype = DTYPE_OF[qualname.rsplit(".", 1)[-1]]
+        extra = (f", dtype={torch}.{dtype}" if dtype != "float32" else "") + (
+            ', device="cuda"' if qualname.startswith("torch.cuda.") else ""
+        )
+
+        def rewrite(factory: str, applicability: Applicability, title: str) -> fixes.PendingFix:
+            edits = [fixes.replace(node.func, f"{torch}.{factory}"), *imports]
+            if extra:
+                edits.append(fixes.insert_after(node.args[-1], extra))
+            return fixes.fix(title, applicability, *edits)
+
         ctx.report(
             node,
             f"`torch.{short}({args})` allocates uninitialised memory (sizes, not values); "
             f"use `torch.empty({args})` if that is meant, else `torch.zeros({args})`",
+            fix=rewrite("empty", Applicability.SAFE, "Use `torch.empty(...)` (same memory, now explicit)"),
+            alternatives=(
+                rewrite("zeros", Applicability.UNSAFE, "Use `torch.zeros(...)` (initialised: values change)"),
+            ),
         )

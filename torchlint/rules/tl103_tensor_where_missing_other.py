@@ -3,7 +3,8 @@ from __future__ import annotations
 import libcst as cst
 
 from torchlint.context import RuleContext
-from torchlint.diagnostics import Severity
+from torchlint import fixes
+from torchlint.diagnostics import Applicability, Severity
 from torchlint.infer.evaluate import positional_args
 from torchlint.rules.base import Rule
 
@@ -25,6 +26,12 @@ class TensorWhereMissingOther(Rule):
     use_instead = "clipped = scores.where(scores > 0, 0.0)  # or torch.where(scores > 0, scores, 0.0)"
     confirmed = "TypeError: where() received an invalid combination of arguments"
     requires = ("where",)
+    fixable = True
+    fix_safety = (
+        "Unsafe: `x.where(cond)` becomes `torch.where(cond)`, which runs but returns the indices where "
+        "`cond` holds, not a masked tensor; only a person knows which was meant. `torch.where(cond, x)` "
+        "has no automatic fix."
+    )
 
     def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:
         args = positional_args(node)
@@ -33,10 +40,17 @@ class TensorWhereMissingOther(Rule):
             return
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "where":
             if len(args) == 1 and not keywords and ctx.fact(node.func.value).is_tensor:
+                torch, imports = ctx.torch_name()
                 ctx.report(
                     node,
                     "`Tensor.where(condition, other)` needs `other`: this call raises TypeError; "
                     "pass the value to use where the condition is False",
+                    fix=fixes.fix(
+                        "Use `torch.where(cond)` (returns the indices where cond holds)",
+                        Applicability.UNSAFE,
+                        fixes.replace(node, f"{torch}.where({fixes.code(args[0].value)})"),
+                        *imports,
+                    ),
                 )
                 return
         if len(args) == 2 and not keywords and ctx.qualname(node.func) == "torch.where":

@@ -3,7 +3,8 @@ from __future__ import annotations
 import libcst as cst
 
 from torchlint.context import RuleContext
-from torchlint.diagnostics import Severity
+from torchlint import fixes
+from torchlint.diagnostics import Applicability, Severity
 from torchlint.patterns.training_loop import ALL, loop_events
 from torchlint.rules.base import Rule
 
@@ -35,6 +36,12 @@ class MissingZeroGrad(Rule):
     )
     confirmed = "with lr=0, the gradient after the second step is exactly twice the first step's gradient"
     requires = ("backward",)
+    fixable = True
+    fix_safety = (
+        "Unsafe: inserting `optimizer.zero_grad()` as the first statement of the loop body changes what "
+        "every step computes (that is the point), and accumulation may have been meant in a way the "
+        "analysis did not see."
+    )
 
     def visit_For(self, node: cst.For, ctx: RuleContext) -> None:
         self._check(node, ctx)
@@ -62,4 +69,14 @@ class MissingZeroGrad(Rule):
                 backward,
                 f"Gradients accumulate across iterations: {listed} steps in this loop but its "
                 f"gradients are never cleared in it; call {clears} once per iteration",
+                fix=_fix(loop, names),
             )
+
+
+def _fix(loop: cst.For | cst.While, names: list[str]) -> fixes.PendingFix | None:
+    if not isinstance(loop.body, cst.IndentedBlock) or not loop.body.body:
+        return None
+    first = loop.body.body[0]
+    text = "".join(f"{fixes.INDENT}{name}.zero_grad()\n" for name in names)
+    edit = fixes.PendingEdit(fixes.Anchor(first, fixes.LINE_START), fixes.Anchor(first, fixes.LINE_START), text)
+    return fixes.fix("Clear the gradients at the start of each iteration", Applicability.UNSAFE, edit)

@@ -3,7 +3,8 @@ from __future__ import annotations
 import libcst as cst
 
 from torchlint.context import RuleContext
-from torchlint.diagnostics import Severity
+from torchlint import fixes
+from torchlint.diagnostics import Applicability, Severity
 from torchlint.infer.scope import dotted_name
 from torchlint.patterns.training_loop import blocks_of, contains_backward, is_optimizer, statement_call
 from torchlint.rules.base import Rule
@@ -26,6 +27,11 @@ class ZeroGradBeforeStep(Rule):
     use_instead = "optimizer.zero_grad()\nloss.backward()\noptimizer.step()"
     confirmed = "the weights are unchanged after the loop: every step ran on cleared gradients"
     requires = ("zero_grad",)
+    fixable = True
+    fix_safety = (
+        "Unsafe: moving `zero_grad()` above the `backward()` call makes the step use fresh gradients, "
+        "which changes training; a person should confirm no other gradient was meant to survive."
+    )
 
     def visit_For(self, node: cst.For, ctx: RuleContext) -> None:
         self._check(node, ctx)
@@ -38,13 +44,13 @@ class ZeroGradBeforeStep(Rule):
             self._check_block(block, ctx)
 
     def _check_block(self, block: list[cst.BaseStatement], ctx: RuleContext) -> None:
-        seen_backward = False
+        last_backward: cst.BaseStatement | None = None
         for index, stmt in enumerate(block):
             if contains_backward(stmt):
-                seen_backward = True
+                last_backward = stmt
                 continue
             call = statement_call(stmt)
-            if not seen_backward or call is None or not _is_method(call, "zero_grad"):
+            if last_backward is None or call is None or not _is_method(call, "zero_grad"):
                 continue
             receiver = call.func.value  # type: ignore[attr-defined]
             key = dotted_name(receiver)
@@ -59,6 +65,12 @@ class ZeroGradBeforeStep(Rule):
                         call,
                         f"`{key}.zero_grad()` runs after `backward()` and before `{key}.step()`: "
                         "the step sees cleared gradients and nothing learns; move it before `backward()`",
+                        fix=fixes.fix(
+                            "Move `zero_grad()` before `backward()`",
+                            Applicability.UNSAFE,
+                            fixes.delete_lines(stmt),
+                            fixes.insert_line_before(last_backward, fixes.statement_text(stmt)),
+                        ),
                     )
                     break
 

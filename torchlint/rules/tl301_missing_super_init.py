@@ -3,12 +3,14 @@ from __future__ import annotations
 import libcst as cst
 
 from torchlint.context import RuleContext
-from torchlint.diagnostics import Severity
+from torchlint import fixes
+from torchlint.diagnostics import Applicability, Severity
 from torchlint.infer.facts import Kind
 from torchlint.infer.traverse import nodes
 from torchlint.rules.base import Rule
 
 _PARAMETER = ("torch.nn.Parameter", "torch.nn.parameter.Parameter")
+_MODULE = ("torch.nn.Module", "torch.nn.modules.module.Module")
 _REGISTER = ("register_buffer", "register_parameter", "add_module", "register_module")
 
 
@@ -36,6 +38,13 @@ class MissingSuperInit(Rule):
     )
     confirmed = "AttributeError: cannot assign module before Module.__init__() call"
     requires = ("__init__",)
+    fixable = True
+    fix_safety = (
+        "Safe when the class derives from `nn.Module` directly: `super().__init__()` is inserted as the "
+        "first statement (after the docstring), or an argument-less late call is moved there. Unsafe when "
+        "the base is another class (its `__init__` may need arguments) or the late call passes arguments "
+        "computed earlier in `__init__`."
+    )
 
     def visit_ClassDef(self, node: cst.ClassDef, ctx: RuleContext) -> None:
         if not ctx.is_module_class(node):
@@ -48,11 +57,13 @@ class MissingSuperInit(Rule):
             return
         finder = _InitFinder(init.params.params[0].name.value, ctx)
         finder.run(init.body)
-        if not finder.super_called:
+        if finder.super_call is None:
+            direct = all(ctx.qualname(base.value) in _MODULE for base in node.bases)
             ctx.report(
                 init.name,
                 f"`{node.name.value}.__init__` never calls `super().__init__()`: "
                 "PyTorch raises AttributeError when the module is built or used",
+                fix=_insert_super(init, Applicability.SAFE if direct else Applicability.UNSAFE),
             )
         elif finder.too_early is not None:
             ctx.report(
@@ -60,7 +71,48 @@ class MissingSuperInit(Rule):
                 "Submodule, parameter or buffer assigned before `super().__init__()`: raises "
                 "`AttributeError: cannot assign ... before Module.__init__() call`; call "
                 "`super().__init__()` first",
+                fix=_move_super(init, finder.super_call),
             )
+
+
+def _first_statement(init: cst.FunctionDef) -> cst.BaseStatement | None:
+    """Where `super().__init__()` goes: the first statement after the docstring."""
+    if not isinstance(init.body, cst.IndentedBlock):
+        return None
+    body = list(init.body.body)
+    if body and isinstance(body[0], cst.SimpleStatementLine) and _is_docstring(body[0]):
+        body = body[1:]
+    return body[0] if body else None
+
+
+def _insert_super(init: cst.FunctionDef, applicability: Applicability) -> fixes.PendingFix | None:
+    first = _first_statement(init)
+    if first is None:
+        return None
+    return fixes.fix(
+        "Call `super().__init__()` first", applicability, fixes.insert_line_before(first, "super().__init__()")
+    )
+
+
+def _move_super(init: cst.FunctionDef, call: cst.Call) -> fixes.PendingFix | None:
+    """Move the statement holding the late call to the top; safe only when the call takes no arguments."""
+    first = _first_statement(init)
+    statement = next(
+        (
+            s
+            for s in init.body.body
+            if isinstance(s, cst.SimpleStatementLine) and len(s.body) == 1 and any(n is call for n in nodes(s))
+        ),
+        None,
+    )
+    if first is None or statement is None or statement is first:
+        return None
+    return fixes.fix(
+        "Move `super().__init__()` to the top of `__init__`",
+        Applicability.UNSAFE if call.args else Applicability.SAFE,
+        fixes.delete_lines(statement),
+        fixes.insert_line_before(first, fixes.statement_text(statement)),
+    )
 
 
 def _is_stub(function: cst.FunctionDef) -> bool:
@@ -91,7 +143,7 @@ class _InitFinder:
     def __init__(self, self_name: str, ctx: RuleContext) -> None:
         self.self_name = self_name
         self.ctx = ctx
-        self.super_called = False
+        self.super_call: cst.Call | None = None
         self.too_early: cst.CSTNode | None = None
 
     def run(self, body: cst.BaseSuite) -> None:
@@ -106,17 +158,18 @@ class _InitFinder:
         if not isinstance(func, cst.Attribute):
             return
         if func.attr.value == "__init__":
-            self.super_called = self.super_called or self._is_base_init(node, func.value)
+            if self.super_call is None and self._is_base_init(node, func.value):
+                self.super_call = node
         elif (
             func.attr.value in _REGISTER
             and self._is_self(func.value)
-            and not self.super_called
+            and self.super_call is None
             and self.too_early is None
         ):
             self.too_early = node
 
     def _assign(self, node: cst.Assign) -> None:
-        if self.super_called or self.too_early is not None:
+        if self.super_call is not None or self.too_early is not None:
             return
         if any(self._is_self_attribute(t.target) for t in node.targets) and self._is_registered(node.value):
             self.too_early = node

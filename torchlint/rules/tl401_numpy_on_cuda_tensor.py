@@ -3,9 +3,10 @@ from __future__ import annotations
 import libcst as cst
 
 from torchlint.context import RuleContext
-from torchlint.diagnostics import Severity
+from torchlint import fixes
+from torchlint.diagnostics import Applicability, Severity
 from torchlint.infer.evaluate import is_true, keyword_arg, positional_args
-from torchlint.infer.facts import Device, Fact
+from torchlint.infer.facts import Device
 from torchlint.rules.base import Rule
 
 _NUMPY_CONVERTERS = ("numpy.array", "numpy.asarray", "numpy.asanyarray")
@@ -31,23 +32,37 @@ class NumpyOnCudaTensor(Rule):
     use_instead = "preds = model(x.to(device)).argmax(1).cpu().numpy()"
     confirmed = "TypeError: can't convert cuda:0 device type tensor to numpy"
     requires = ("numpy",)
+    fixable = True
+    fix_safety = (
+        "Safe: inserting `.cpu()` (and `.detach()` when the tensor requires grad) only removes the "
+        "crash: on a CPU tensor it is a no-op, on a CUDA tensor it copies to host memory, which "
+        "`.numpy()` needs."
+    )
 
     def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value == "numpy":
             force = keyword_arg(node, "force")
             if force is None or not is_true(force.value):
-                self._check(node, ctx.fact(func.value), "`.numpy()`", ctx)
+                self._check(node, func.value, "`.numpy()`", ctx)
             return
         args = positional_args(node)
         if args and ctx.qualname(func) in _NUMPY_CONVERTERS:
             name = ctx.qualname(func).replace("numpy.", "np.")  # type: ignore[union-attr]
-            self._check(node, ctx.fact(args[0].value), f"`{name}(...)`", ctx)
+            self._check(node, args[0].value, f"`{name}(...)`", ctx)
 
-    def _check(self, node: cst.Call, fact: Fact, what: str, ctx: RuleContext) -> None:
+    def _check(self, node: cst.Call, tensor: cst.BaseExpression, what: str, ctx: RuleContext) -> None:
+        fact = ctx.fact(tensor)
         if not fact.is_tensor or not fact.device.on_gpu:
             return
         refs = {"origin": fact.device_origin} if fact.device_origin is not None else {}
+        move = ".detach().cpu()" if fact.requires_grad else ".cpu()"
+        atom = isinstance(tensor, (cst.Name, cst.Attribute, cst.Call, cst.Subscript))
+        fix = fixes.fix(
+            f"Insert `{move}` before the conversion",
+            Applicability.SAFE,
+            fixes.insert_after(tensor, move) if atom else fixes.replace(tensor, f"({fixes.code(tensor)}){move}"),
+        )
         if fact.device is Device.CUDA:
             where = " (moved to CUDA at line {origin})" if refs else ""
             ctx.report(
@@ -55,6 +70,7 @@ class NumpyOnCudaTensor(Rule):
                 f"{what} on a CUDA tensor{where} raises `TypeError: can't convert cuda:0 device type "
                 "tensor to numpy`; call `.cpu()` first",
                 refs=refs,
+                fix=fix,
             )
         else:
             where = " (device chosen at line {origin})" if refs else ""
@@ -65,4 +81,5 @@ class NumpyOnCudaTensor(Rule):
                 "call `.cpu()` first",
                 severity=Severity.WARNING,
                 refs=refs,
+                fix=fix,
             )

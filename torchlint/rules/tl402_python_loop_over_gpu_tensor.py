@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from torchlint import fixes
 from torchlint.context import RuleContext
 from torchlint.diagnostics import Severity
 from torchlint.infer.evaluate import positional_args
@@ -97,7 +98,7 @@ def _on_gpu(node: cst.BaseExpression, ctx: RuleContext) -> bool:
 
 
 def _text(node: cst.CSTNode) -> str:
-    return dotted_name(node) or cst.Module(body=[]).code_for_node(node)  # type: ignore[arg-type]
+    return dotted_name(node) or fixes.code(node)  # type: ignore[arg-type]
 
 
 def _length_of(node: cst.BaseExpression, ctx: RuleContext) -> cst.BaseExpression | None:
