@@ -10,12 +10,11 @@ from pathlib import Path
 
 from torchlint import __version__
 from torchlint.config import ConfigError, ConfigResolver, Overrides, check_selectors
-from torchlint.docs import explain, rules_listing
+from torchlint.diagnostics import UNPARSABLE
 from torchlint.files import discover
-from torchlint.fixer import UNPARSABLE
-from torchlint.output import plural, write_json, write_text
-from torchlint.rules import RULES_BY_CODE
+from torchlint.output import plural, progress_bar, write_json, write_statistics, write_text, write_with_source
 from torchlint.runner import FixMode, RunResult, default_jobs, lint_paths
+from torchlint.selection import SelectionError, changed_since, in_shard, parse_shard
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 COMMANDS = ("check", "rules", "explain", "server")
@@ -42,7 +41,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--force-exclude", action="store_true", help="apply excludes to explicitly named files too")
     check.add_argument("--no-respect-gitignore", action="store_true", help="lint files that .gitignore excludes")
     check.add_argument("--config", type=Path, metavar="PYPROJECT", help="use this pyproject.toml for every file")
-    check.add_argument("--output-format", choices=("text", "json"), default="text")
+    check.add_argument("--output-format", choices=("text", "json", "github", "sarif"), default="text")
+    check.add_argument("--statistics", action="store_true", help="print counts per rule instead of findings")
+    check.add_argument("--show-source", action="store_true", help="show each finding's line with a caret")
+    check.add_argument("--no-cache", action="store_true", help="do not read or write .torchlint_cache")
+    check.add_argument("--diff-base", metavar="REF", help="lint only files changed since this git ref")
+    check.add_argument("--shard", metavar="I/N", help="lint only shard I of N (a stable split for CI matrices)")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--fix", action="store_true", help="apply safe fixes")
     check.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff: unsafe fixes too")
@@ -72,10 +76,17 @@ def _check(args: argparse.Namespace) -> int:
     )
     resolver = ConfigResolver(overrides, config_file=args.config)
     files = list(discover(args.paths, resolver, force_exclude=args.force_exclude))
+    try:
+        files = _narrow(files, args)
+    except SelectionError as error:
+        print(f"torchlint: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
     mode = None
     if args.fix or args.fix_only or args.diff:
         mode = FixMode(write=not args.diff, unsafe=args.unsafe_fixes)
-    result = lint_paths(files, resolver, args.jobs or default_jobs(), mode)
+    cache = None if args.no_cache else Path.cwd()
+    with progress_bar(len(files)) as advance:
+        result = lint_paths(files, resolver, args.jobs or default_jobs(), mode, cache, advance)
     for error in result.errors:
         print(f"torchlint: error: {error}", file=sys.stderr)
     if args.diff:
@@ -84,8 +95,20 @@ def _check(args: argparse.Namespace) -> int:
         print(f"Fixed {plural(result.fixed, 'problem')}.")
         refused = any(d.message.endswith(UNPARSABLE) for d in result.diagnostics)
         return EXIT_ERROR if result.errors or result.internal_errors else EXIT_FINDINGS if refused else EXIT_OK
-    if args.output_format == "json":
+    if args.statistics:
+        write_statistics(result.diagnostics, sys.stdout)
+    elif args.output_format == "json":
         write_json(result.diagnostics, sys.stdout)
+    elif args.output_format == "github":
+        from torchlint.formats import github
+
+        sys.stdout.write(github.render(result.diagnostics))
+    elif args.output_format == "sarif":
+        from torchlint.formats import sarif
+
+        sys.stdout.write(sarif.render(result.diagnostics, Path.cwd()))
+    elif args.show_source:
+        write_with_source(result.diagnostics, sys.stdout, fixed=result.fixed if mode else None)
     else:
         write_text(result.diagnostics, sys.stdout, verbose=args.verbose, fixed=result.fixed if mode else None)
         if result.hidden_unsafe and not args.unsafe_fixes:
@@ -95,6 +118,16 @@ def _check(args: argparse.Namespace) -> int:
     if result.diagnostics and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _narrow(files: list[Path], args: argparse.Namespace) -> list[Path]:
+    if args.diff_base:
+        changed = changed_since(args.diff_base, Path.cwd())
+        files = [f for f in files if f.resolve() in changed]
+    if args.shard:
+        index, count = parse_shard(args.shard)
+        files = [f for f in files if in_shard(f, Path.cwd(), index, count)]
+    return files
 
 
 def _report_diff(result: RunResult) -> int:
@@ -123,6 +156,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             start(tcp_port=args.tcp, host=args.host)
             return EXIT_OK
+        from torchlint.docs import explain, rules_listing
+        from torchlint.rules import RULES_BY_CODE
+
         if args.command == "rules":
             sys.stdout.write(rules_listing())
             return EXIT_OK

@@ -7,9 +7,12 @@ import functools
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from torchlint.rules import ALL_RULES
-from torchlint.rules.base import Rule
+from torchlint.rule_codes import RULE_CODES
+
+if TYPE_CHECKING:
+    from torchlint.rules.base import Rule
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -32,7 +35,7 @@ class ConfigError(Exception):
 
 def check_selectors(selectors: list[str], where: str) -> list[str]:
     """Codes or prefixes (`TL1`, `TL301`, `ALL`); anything matching no rule is an error."""
-    codes = [rule.code for rule in ALL_RULES]
+    codes = RULE_CODES
     result = []
     for raw in selectors:
         selector = raw.strip().upper()
@@ -67,7 +70,8 @@ class Settings:
     def excludes(self) -> tuple[str, ...]:
         return self.exclude + self.extend_exclude
 
-    def rules_for(self, path: Path) -> tuple[Rule, ...]:
+    def codes_for(self, path: Path) -> tuple[str, ...]:
+        """Codes of the rules that apply to `path` (select, extend-select, ignore, per-file-ignores)."""
         ignored = list(self.ignore)
         relative = _relative(path, self.root)
         for pattern, codes in self.per_file_ignores:
@@ -78,12 +82,17 @@ class Settings:
         if cached is None:
             selected = (*self.select, *self.extend_select)
             cached = tuple(
-                rule
-                for rule in ALL_RULES
-                if any(_matches(s, rule.code) for s in selected) and not any(_matches(i, rule.code) for i in ignored)
+                code
+                for code in RULE_CODES
+                if any(_matches(s, code) for s in selected) and not any(_matches(i, code) for i in ignored)
             )
             self._rules_cache[key] = cached
         return cached
+
+    def rules_for(self, path: Path) -> tuple[Rule, ...]:
+        from torchlint.rules import RULES_BY_CODE  # the rules themselves: imported only when linting
+
+        return tuple(RULES_BY_CODE[code] for code in self.codes_for(path))
 
 
 def _relative(path: Path, root: Path) -> str:

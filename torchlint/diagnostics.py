@@ -5,6 +5,11 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+SYNTAX_ERROR_CODE = "TL001"
+INTERNAL_ERROR_CODE = "TL002"
+# Appended to a finding whose fix was not applied because the result would not parse.
+UNPARSABLE = " (fix not applied: the fixed file would not parse)"
+
 
 class Severity(enum.Enum):
     ERROR = "error"

@@ -11,15 +11,15 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from torchlint import fixes, noqa
 from torchlint.context import Report, RuleContext
-from torchlint.diagnostics import Diagnostic, Edit, Fix, Position, Severity
+from torchlint.diagnostics import INTERNAL_ERROR_CODE, SYNTAX_ERROR_CODE, Diagnostic, Edit, Fix, Position, Severity
 from torchlint.fixes import Anchor, PendingFix
 from torchlint.infer.analyzer import Analyzer, Dispatch
 from torchlint.infer.facts import Device, Fact
 from torchlint.rules.base import Rule
 from torchlint.source import split_lines
 
-SYNTAX_ERROR = ("TL001", "syntax-error")
-INTERNAL_ERROR = ("TL002", "internal-error")
+SYNTAX_ERROR = (SYNTAX_ERROR_CODE, "syntax-error")
+INTERNAL_ERROR = (INTERNAL_ERROR_CODE, "internal-error")
 
 
 def _build_dispatch(rules: Sequence[Rule], analyzer: Analyzer, reports: list[Report]) -> Dispatch:

@@ -10,13 +10,12 @@ from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
-from torchlint.diagnostics import Applicability, Diagnostic, Fix, Position
+from torchlint.diagnostics import UNPARSABLE, Applicability, Diagnostic, Fix, Position
 from torchlint.engine import lint_source
 from torchlint.rules.base import Rule
 from torchlint.source import LINE_BREAK
 
 MAX_PASSES = 10
-UNPARSABLE = " (fix not applied: the fixed file would not parse)"
 
 
 def line_starts(source: str) -> list[int]:

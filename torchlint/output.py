@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import TextIO
 
 from torchlint.diagnostics import Diagnostic, Severity
@@ -51,3 +55,65 @@ def write_text(
 def write_json(diagnostics: list[Diagnostic], stream: TextIO = sys.stdout) -> None:
     json.dump([d.to_json() for d in diagnostics], stream, indent=2)
     stream.write("\n")
+
+
+PROGRESS_THRESHOLD = 50
+
+
+@contextmanager
+def progress_bar(total: int, stream: TextIO | None = None) -> Iterator[Callable[[], None]]:
+    """A rich progress bar on stderr for long runs on a terminal; a no-op otherwise."""
+    stream = stream or sys.stderr
+    if total <= PROGRESS_THRESHOLD or not stream.isatty():
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(file=stream), transient=True) as progress:
+        task = progress.add_task("Linting", total=total)
+        yield lambda: progress.advance(task)
+
+
+def write_statistics(diagnostics: list[Diagnostic], stream: TextIO) -> None:
+    """Counts per rule, most frequent first (`*` marks rules with a fix)."""
+    counts = Counter((d.code, d.name) for d in diagnostics)
+    fixable = {d.code for d in diagnostics if d.fix is not None}
+    width = len(str(max(counts.values(), default=0)))
+    for (code, name), count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        stream.write(f"{count:>{width}}  {code}  {'[*] ' if code in fixable else '    '}{name}\n")
+    stream.write(summary(diagnostics) + "\n")
+
+
+def _source_lines(path: str) -> list[str]:
+    from torchlint.source import SourceError, read_source, split_lines
+
+    try:
+        return split_lines(read_source(Path(path)))
+    except SourceError:
+        return []
+
+
+def write_with_source(diagnostics: list[Diagnostic], stream: TextIO, fixed: int | None = None) -> None:
+    """Each finding, then its source line with a caret under the range (coloured on a terminal)."""
+    console = None
+    if stream.isatty():
+        from rich.console import Console
+
+        console = Console(file=stream, highlight=False)
+    lines: dict[str, list[str]] = {}
+    for d in diagnostics:
+        source = lines.setdefault(d.path, _source_lines(d.path))
+        header = f"{d.path}:{d.start.line}:{d.start.column}: {d.code} {d.message}"
+        text = source[d.start.line - 1] if d.start.line <= len(source) else ""
+        end = d.end.column if d.end.line == d.start.line else len(text) + 1
+        caret = " " * (d.start.column - 1) + "^" * max(1, end - d.start.column)
+        gutter = f"{d.start.line:>5} | "
+        if console is not None:
+            console.print(header, style=_STYLE[d.severity], markup=False, soft_wrap=True)
+            console.print(gutter + text, markup=False, soft_wrap=True)
+            console.print(" " * len(gutter) + caret, style=_STYLE[d.severity], markup=False)
+        else:
+            stream.write(f"{header}\n{gutter}{text}\n{' ' * len(gutter)}{caret}\n")
+        stream.write("\n")
+    stream.write(summary(diagnostics, fixed) + "\n")

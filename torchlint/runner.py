@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from torchlint.cache import Cache, fingerprint
 from torchlint.config import ConfigResolver
-from torchlint.diagnostics import Applicability, Diagnostic
-from torchlint.engine import INTERNAL_ERROR, lint_source
-from torchlint.fixer import fix_source
-from torchlint.rules import RULES_BY_CODE
+from torchlint.diagnostics import INTERNAL_ERROR_CODE, Applicability, Diagnostic
 from torchlint.source import SourceError, read_file
 from torchlint.writer import WriteError, write_if_unchanged
 
@@ -51,17 +49,34 @@ class RunResult:
 
     @property
     def internal_errors(self) -> int:
-        return sum(1 for d in self.diagnostics if d.code == INTERNAL_ERROR[0])
+        return sum(1 for d in self.diagnostics if d.code == INTERNAL_ERROR_CODE)
 
 
-def lint_file(path: str, codes: Sequence[str], mode: FixMode | None = None) -> FileOutcome:
+def lint_file(
+    path: str, codes: Sequence[str], mode: FixMode | None = None, cache_root: str | None = None
+) -> FileOutcome:
+    """One file, in whatever process runs it. The engine (and LibCST) is imported only on a cache miss."""
     try:
         source = read_file(Path(path))
     except SourceError as error:
         return FileOutcome(path, error=str(error))
+    cache = Cache(Path(cache_root)) if cache_root is not None and mode is None else None
+    key = fingerprint(codes)
+    if cache is not None:
+        cached = cache.get(key, source.data, path)
+        if cached is not None:
+            return FileOutcome(path, cached)
+    from torchlint.engine import lint_source
+    from torchlint.rules import RULES_BY_CODE
+
     rules = [RULES_BY_CODE[code] for code in codes]
     if mode is None:
-        return FileOutcome(path, lint_source(source.text, path, rules))
+        diagnostics = lint_source(source.text, path, rules)
+        if cache is not None and not any(d.code == INTERNAL_ERROR_CODE for d in diagnostics):
+            cache.put(key, source.data, diagnostics)
+        return FileOutcome(path, diagnostics)
+    from torchlint.fixer import fix_source
+
     outcome = fix_source(source.text, path, rules, unsafe=mode.unsafe)
     result = FileOutcome(path, outcome.diagnostics, fixed=outcome.fixed)
     if outcome.source == source.text:
@@ -81,7 +96,7 @@ def lint_file(path: str, codes: Sequence[str], mode: FixMode | None = None) -> F
     return result
 
 
-def _lint_task(task: tuple[str, tuple[str, ...], FixMode | None]) -> FileOutcome:
+def _lint_task(task: tuple[str, tuple[str, ...], FixMode | None, str | None]) -> FileOutcome:
     return lint_file(*task)
 
 
@@ -89,15 +104,31 @@ def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
-def lint_paths(files: list[Path], resolver: ConfigResolver, jobs: int, mode: FixMode | None = None) -> RunResult:
-    tasks = [(str(path), tuple(rule.code for rule in resolver.for_path(path).rules_for(path)), mode) for path in files]
+def lint_paths(
+    files: list[Path],
+    resolver: ConfigResolver,
+    jobs: int,
+    mode: FixMode | None = None,
+    cache: Path | None = None,
+    advance: Callable[[], None] = lambda: None,
+) -> RunResult:
+    """`cache` is the folder holding `.torchlint_cache` (None: no cache); `advance` is called per file."""
+    root = str(cache) if cache is not None else None
+    tasks = [(str(path), resolver.for_path(path).codes_for(path), mode, root) for path in files]
     if jobs > 1 and len(tasks) >= _PARALLEL_THRESHOLD:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            outcomes = list(pool.map(_lint_task, tasks, chunksize=max(1, len(tasks) // (jobs * 8))))
+            outcomes = pool.map(_lint_task, tasks, chunksize=max(1, len(tasks) // (jobs * 8)))
+            result = _collect(outcomes, advance)
     else:
-        outcomes = [_lint_task(task) for task in tasks]
-    result = RunResult(files=len(outcomes))
+        result = _collect((_lint_task(task) for task in tasks), advance)
+    return result
+
+
+def _collect(outcomes: Iterable[FileOutcome], advance: Callable[[], None]) -> RunResult:
+    result = RunResult()
     for outcome in outcomes:
+        advance()
+        result.files += 1
         if outcome.error is not None:
             result.errors.append(outcome.error)
         result.diagnostics.extend(outcome.diagnostics)
