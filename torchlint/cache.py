@@ -58,6 +58,7 @@ def _to_json(d: Diagnostic) -> dict:
         "end": [d.end.line, d.end.column],
         "fix": _fix_to_json(d.fix) if d.fix else None,
         "alternatives": [_fix_to_json(f) for f in d.alternatives],
+        "cell": d.cell,
     }
 
 
@@ -72,6 +73,7 @@ def _from_json(data: dict, path: str) -> Diagnostic:
         _position(data["end"]),
         fix=_fix_from_json(data["fix"]) if data["fix"] else None,
         alternatives=tuple(_fix_from_json(f) for f in data["alternatives"]),
+        cell=data["cell"] if isinstance(data["cell"], int) else None,
     )
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from torchlint import __version__
 from torchlint.config import ConfigError, ConfigResolver, Overrides, check_selectors
-from torchlint.diagnostics import UNPARSABLE
+from torchlint.diagnostics import INTERNAL_ERROR_CODE, UNPARSABLE
 from torchlint.files import discover
 from torchlint.output import plural, progress_bar, write_json, write_statistics, write_text, write_with_source
-from torchlint.runner import FixMode, RunResult, default_jobs, lint_paths
+from torchlint.runner import FixMode, RunResult, check_stdin, default_jobs, lint_paths
 from torchlint.selection import SelectionError, changed_since, in_shard, parse_shard
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -47,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--no-cache", action="store_true", help="do not read or write .torchlint_cache")
     check.add_argument("--diff-base", metavar="REF", help="lint only files changed since this git ref")
     check.add_argument("--shard", metavar="I/N", help="lint only shard I of N (a stable split for CI matrices)")
+    check.add_argument("--stdin-filename", metavar="PATH", help="with `-`: the name (and format) of standard input")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--fix", action="store_true", help="apply safe fixes")
     check.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff: unsafe fixes too")
@@ -75,6 +76,8 @@ def _check(args: argparse.Namespace) -> int:
         respect_gitignore=False if args.no_respect_gitignore else None,
     )
     resolver = ConfigResolver(overrides, config_file=args.config)
+    if args.paths == [Path("-")]:
+        return _check_stdin(args, resolver)
     files = list(discover(args.paths, resolver, force_exclude=args.force_exclude))
     try:
         files = _narrow(files, args)
@@ -118,6 +121,27 @@ def _check(args: argparse.Namespace) -> int:
     if result.diagnostics and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _check_stdin(args: argparse.Namespace, resolver: ConfigResolver) -> int:
+    """`torchlint check - --stdin-filename nb.ipynb`: findings to stdout, or with --fix the fixed text."""
+    name = args.stdin_filename or "-"
+    fixing = args.fix or args.fix_only
+    fix = FixMode(write=False, unsafe=args.unsafe_fixes) if fixing else None
+    outcome, fixed_text = check_stdin(sys.stdin.buffer.read(), name, resolver, fix)
+    if outcome.error is not None:
+        print(f"torchlint: error: {outcome.error}", file=sys.stderr)
+        return EXIT_ERROR
+    if fixed_text is not None:
+        sys.stdout.write(fixed_text)
+        write_text(outcome.diagnostics, sys.stderr, fixed=outcome.fixed)
+    elif args.output_format == "json":
+        write_json(outcome.diagnostics, sys.stdout)
+    else:
+        write_text(outcome.diagnostics, sys.stdout, verbose=args.verbose)
+    if any(d.code == INTERNAL_ERROR_CODE for d in outcome.diagnostics):
+        return EXIT_ERROR
+    return EXIT_FINDINGS if outcome.diagnostics and not args.exit_zero and not args.fix_only else EXIT_OK
 
 
 def _narrow(files: list[Path], args: argparse.Namespace) -> list[Path]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +27,26 @@ DEFAULT_EXCLUDE = (
 )  # fmt: skip
 
 _LIST_KEYS = ("select", "extend-select", "ignore", "exclude", "extend-exclude")
-_KNOWN_KEYS = frozenset((*_LIST_KEYS, "per-file-ignores", "respect-gitignore"))
+_RULE_OPTION_KEYS = ("target-torch-version",)  # passed to the rules (RuleContext.options)
+_BOOL_KEYS = {  # key: (Settings field, default)
+    "respect-gitignore": ("respect_gitignore", True),
+    "include-notebooks": ("include_notebooks", True),
+    "include-markdown": ("include_markdown", False),
+    "snippet-mode": ("snippet_mode", False),
+}
+_KNOWN_KEYS = frozenset((*_LIST_KEYS, *_BOOL_KEYS, "per-file-ignores", "snippet-aliases", *_RULE_OPTION_KEYS))
+NOTEBOOKS = (".ipynb",)
+MARKDOWN = (".md", ".markdown")
+DOCUMENTS = NOTEBOOKS + MARKDOWN
+DEFAULT_SNIPPET_ALIASES = {
+    "torch": "torch",
+    "nn": "torch.nn",
+    "F": "torch.nn.functional",
+    "np": "numpy",
+    "optim": "torch.optim",
+}
+_VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
+_DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 
 
 class ConfigError(Exception):
@@ -64,6 +84,11 @@ class Settings:
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     extend_exclude: tuple[str, ...] = ()
     respect_gitignore: bool = True
+    target_torch_version: str | None = None  # the oldest torch the project supports, "2.4"
+    include_notebooks: bool = True
+    include_markdown: bool = False
+    snippet_mode: bool = False  # .py files too use the snippet aliases (`torch`, `nn`, `F`... unimported)
+    snippet_aliases: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SNIPPET_ALIASES), hash=False)
     _rules_cache: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
@@ -88,6 +113,12 @@ class Settings:
             )
             self._rules_cache[key] = cached
         return cached
+
+    def rule_options(self) -> tuple[tuple[str, str], ...]:
+        """Options the rules read (`RuleContext.options`), as (configuration key, value) pairs."""
+        if self.target_torch_version is None:
+            return ()
+        return (("target-torch-version", self.target_torch_version),)
 
     def rules_for(self, path: Path) -> tuple[Rule, ...]:
         from torchlint.rules import RULES_BY_CODE  # the rules themselves: imported only when linting
@@ -167,9 +198,19 @@ def settings_from_table(table: dict, path: Path, overrides: Overrides) -> Settin
         if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
             raise ConfigError(f"{where}: `per-file-ignores.{pattern}` must be a list of rule codes")
         per_file.append((pattern, tuple(check_selectors(codes, f"{where} `per-file-ignores.{pattern}`"))))
-    respect = table.get("respect-gitignore", True)
-    if not isinstance(respect, bool):
-        raise ConfigError(f"{where}: `respect-gitignore` must be true or false")
+    flags = {}
+    for key, (name, default) in _BOOL_KEYS.items():
+        flags[name] = table.get(key, default)
+        if not isinstance(flags[name], bool):
+            raise ConfigError(f"{where}: `{key}` must be true or false")
+    aliases = table.get("snippet-aliases", DEFAULT_SNIPPET_ALIASES)
+    if not isinstance(aliases, dict) or not all(
+        isinstance(k, str) and k.isidentifier() and isinstance(v, str) and _DOTTED.match(v) for k, v in aliases.items()
+    ):
+        raise ConfigError(f'{where}: `snippet-aliases` must map names to modules, like {{ F = "torch.nn.functional" }}')
+    target = table.get("target-torch-version")
+    if target is not None and (not isinstance(target, str) or not _VERSION.match(target)):
+        raise ConfigError(f'{where}: `target-torch-version` must be a version string like "2.4", got {target!r}')
     return _merge(
         Settings(
             root=path.parent,
@@ -180,25 +221,26 @@ def settings_from_table(table: dict, path: Path, overrides: Overrides) -> Settin
             per_file_ignores=tuple(per_file),
             exclude=tuple(values.get("exclude", DEFAULT_EXCLUDE)),
             extend_exclude=tuple(values.get("extend-exclude", [])),
-            respect_gitignore=respect,
+            target_torch_version=target,
+            snippet_aliases=dict(aliases),
+            **flags,
         ),
         overrides,
     )
 
 
 def _merge(settings: Settings, overrides: Overrides) -> Settings:
-    return Settings(
-        root=settings.root,
-        source=settings.source,
+    return replace(
+        settings,
         select=tuple(overrides.select) if overrides.select is not None else settings.select,
         extend_select=settings.extend_select + tuple(overrides.extend_select),
         ignore=settings.ignore + tuple(overrides.ignore),
-        per_file_ignores=settings.per_file_ignores,
         exclude=tuple(overrides.exclude) if overrides.exclude is not None else settings.exclude,
         extend_exclude=settings.extend_exclude + tuple(overrides.extend_exclude),
         respect_gitignore=(
             overrides.respect_gitignore if overrides.respect_gitignore is not None else settings.respect_gitignore
         ),
+        _rules_cache={},
     )
 
 

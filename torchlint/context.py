@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -37,16 +38,18 @@ class RuleContext:
         analyzer: Analyzer,
         reports: list[Report],
         cache: dict,
-        options: dict[str, object] | None = None,
+        options: Mapping[str, str] | None = None,
     ) -> None:
         self.rule = rule
         self._analyzer = analyzer
         self._reports = reports
         self.cache = cache
         # Settings-derived rule options (`target-torch-version`, ...), by configuration key.
-        self.options: dict[str, object] = options or {}
+        self.options: Mapping[str, str] = options or {}
         # True for snippets (Markdown fences, notebook cells), where a bare expression is a display.
         self.snippet = False
+        # Ids of the statements a REPL would display (a notebook cell's last expression, a fence's expressions).
+        self.displayed: frozenset[int] = frozenset()
 
     @property
     def module(self) -> cst.Module:
@@ -66,6 +69,10 @@ class RuleContext:
 
     def is_module_class(self, node: cst.ClassDef) -> bool:
         return self._analyzer.is_module_class(node)
+
+    def is_display(self, statement: cst.CSTNode) -> bool:
+        """Is this (top-level, bare-expression) statement shown as output in its snippet?"""
+        return id(statement) in self.displayed
 
     @property
     def no_grad(self) -> bool:

@@ -58,10 +58,18 @@ class Diagnostic:
     alternatives: tuple[Fix, ...] = ()
     # Extra detail shown with --verbose (e.g. an internal traceback).
     detail: str | None = field(default=None, compare=False)
+    # Notebooks: the 1-based code cell; `start`/`end` are then relative to that cell.
+    cell: int | None = None
 
     @property
     def sort_key(self) -> tuple:
-        return (self.path, self.start.line, self.start.column, self.code)
+        return (self.path, self.cell or 0, self.start.line, self.start.column, self.code)
+
+    @property
+    def location(self) -> str:
+        """`path:line:col`, or `path:cell N:line:col` in a notebook."""
+        cell = f"cell {self.cell}:" if self.cell is not None else ""
+        return f"{self.path}:{cell}{self.start.line}:{self.start.column}"
 
     def to_json(self) -> dict:
         return {
@@ -75,4 +83,5 @@ class Diagnostic:
             "end_line": self.end.line,
             "end_column": self.end.column,
             "fix_available": self.fix is not None,
+            "cell": self.cell,
         }

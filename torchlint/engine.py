@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -22,11 +22,34 @@ SYNTAX_ERROR = (SYNTAX_ERROR_CODE, "syntax-error")
 INTERNAL_ERROR = (INTERNAL_ERROR_CODE, "internal-error")
 
 
-def _build_dispatch(rules: Sequence[Rule], analyzer: Analyzer, reports: list[Report]) -> Dispatch:
+def _displayed_statements(module: cst.Module, lines: frozenset[int]) -> frozenset[int]:
+    """Ids of the top-level statements (and their small statements) that start on a display line."""
+    shown: set[int] = set()
+    line = 1 + len(module.header)
+    for statement in module.body:
+        line += len(statement.leading_lines)
+        if line in lines:
+            shown.add(id(statement))
+            if isinstance(statement, cst.SimpleStatementLine):
+                shown.update(id(small) for small in statement.body)
+        line += module.code_for_node(statement.with_changes(leading_lines=())).count("\n")
+    return frozenset(shown)
+
+
+def _build_dispatch(
+    rules: Sequence[Rule],
+    analyzer: Analyzer,
+    reports: list[Report],
+    options: Mapping[str, str] | None = None,
+    displayed: frozenset[int] | None = None,
+) -> Dispatch:
     dispatch: Dispatch = {}
     cache: dict = {}
     for rule in rules:
-        ctx = RuleContext(rule, analyzer, reports, cache)
+        ctx = RuleContext(rule, analyzer, reports, cache, options)
+        if displayed is not None:
+            ctx.snippet = True
+            ctx.displayed = displayed
         for node_name, hook in rule.hooks().items():
             node_type = getattr(cst, node_name)
             dispatch.setdefault(node_type, []).append(lambda node, hook=hook, ctx=ctx: hook(node, ctx))
@@ -113,8 +136,16 @@ def lint_source(
     rules: Sequence[Rule],
     *,
     seed: dict[str, Fact] | None = None,
+    options: Mapping[str, str] | None = None,
+    displays: frozenset[int] | None = None,
+    line_label: Callable[[int], str] = str,
 ) -> list[Diagnostic]:
-    """All findings for one file, sorted; never raises for a bad input."""
+    """All findings for one file, sorted; never raises for a bad input.
+
+    `options` are the settings-derived rule options (`Settings.rule_options()`), by configuration key.
+    `displays` marks a snippet (notebook, Markdown): the lines where an expression is displayed, REPL style.
+    `line_label` names a line in messages ("at line 3 of cell 2" for a notebook's program).
+    """
     if noqa.file_disabled(source):
         return []
     if seed is None and "torch" not in source:
@@ -131,17 +162,25 @@ def lint_source(
     if not rules:
         return []
     try:
-        return _analyse(module, source, path, rules, seed)
+        return _analyse(module, source, path, rules, seed, options, displays, line_label)
     except Exception as error:  # one bad file must never end the run
         return [internal_error(path, error)]
 
 
 def _analyse(
-    module: cst.Module, source: str, path: str, rules: Sequence[Rule], seed: dict[str, Fact] | None
+    module: cst.Module,
+    source: str,
+    path: str,
+    rules: Sequence[Rule],
+    seed: dict[str, Fact] | None,
+    options: Mapping[str, str] | None = None,
+    displays: frozenset[int] | None = None,
+    line_label: Callable[[int], str] = str,
 ) -> list[Diagnostic]:
     reports: list[Report] = []
     analyzer = Analyzer(module, {}, seed=seed, default_device=_default_device(source))
-    analyzer.dispatch.update(_build_dispatch(rules, analyzer, reports))
+    shown = _displayed_statements(module, displays) if displays is not None else None
+    analyzer.dispatch.update(_build_dispatch(rules, analyzer, reports, options, shown))
     analyzer.run()
     if not reports:
         return []
@@ -157,7 +196,7 @@ def _analyse(
         message = report.message
         for key, node in report.refs.items():
             where = positions.get(node)
-            message = message.replace("{" + key + "}", str(where.start.line) if where else "?")
+            message = message.replace("{" + key + "}", line_label(where.start.line) if where else "?")
         diagnostic = Diagnostic(
             path,
             report.rule.code,

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from torchlint.config import ConfigResolver, glob_match
+from torchlint.config import DOCUMENTS, NOTEBOOKS, ConfigResolver, glob_match
 from torchlint.gitignore import GitIgnore
 
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -58,6 +58,14 @@ def _ignored_by_git(
     return gitignore.ignored(path.resolve(), is_dir, check_parents=parents)
 
 
+def _document_included(path: Path, resolver: ConfigResolver) -> bool:
+    lower = path.name.lower()
+    if not lower.endswith(DOCUMENTS):
+        return False
+    settings = resolver.for_path(path)
+    return settings.include_notebooks if lower.endswith(NOTEBOOKS) else settings.include_markdown
+
+
 def _walk(root: Path, resolver: ConfigResolver, gitignore: GitIgnore) -> Iterator[Path]:
     for folder, dirnames, filenames in os.walk(root):
         here = Path(folder)
@@ -69,7 +77,7 @@ def _walk(root: Path, resolver: ConfigResolver, gitignore: GitIgnore) -> Iterato
             kept.append(name)
         dirnames[:] = kept
         for name in sorted(filenames):
-            if not name.endswith(PYTHON_SUFFIXES):
+            if not name.endswith(PYTHON_SUFFIXES) and not _document_included(here / name, resolver):
                 continue
             file = here / name
             if _excluded(file, resolver) or _ignored_by_git(file, resolver, gitignore):

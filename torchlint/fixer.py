@@ -5,13 +5,14 @@ The CLI (`--fix`, `--diff`) and the language server's fix-all both come through 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
 from torchlint.diagnostics import UNPARSABLE, Applicability, Diagnostic, Fix, Position
 from torchlint.engine import lint_source
+from torchlint.infer.facts import Fact
 from torchlint.rules.base import Rule
 from torchlint.source import LINE_BREAK
 
@@ -76,11 +77,23 @@ class FixOutcome:
         return sum(1 for d in self.diagnostics if d.fix is not None and d.fix.applicability is Applicability.UNSAFE)
 
 
-def fix_source(source: str, path: str, rules: Sequence[Rule], *, unsafe: bool = False) -> FixOutcome:
+def fix_source(
+    source: str,
+    path: str,
+    rules: Sequence[Rule],
+    *,
+    unsafe: bool = False,
+    seed: dict[str, Fact] | None = None,
+    options: Mapping[str, str] | None = None,
+) -> FixOutcome:
     """Fix everything fixable, in passes, never producing a file that does not parse."""
+
+    def lint(text: str) -> list[Diagnostic]:
+        return lint_source(text, path, rules, seed=seed, options=options)
+
     current, fixed = source, 0
     refused: set[tuple[str, int, int]] = set()
-    diagnostics = lint_source(current, path, rules)
+    diagnostics = lint(current)
     for _ in range(MAX_PASSES):
         candidates = [d for d in diagnostics if applicable(d.fix, unsafe) and _key(d) not in refused]
         if not candidates:
@@ -91,7 +104,7 @@ def fix_source(source: str, path: str, rules: Sequence[Rule], *, unsafe: bool = 
         if applied == 0:
             break
         current, fixed = new, fixed + applied
-        diagnostics = lint_source(current, path, rules)
+        diagnostics = lint(current)
     remaining = [_note_refused(d) if _key(d) in refused else d for d in diagnostics]
     return FixOutcome(current, fixed, remaining)
 

@@ -39,7 +39,7 @@ def write_text(
 
         console = Console(file=stream, highlight=False)
     for d in diagnostics:
-        where = f"{d.path}:{d.start.line}:{d.start.column}:"
+        where = f"{d.location}:"
         if console is not None:
             from rich.text import Text
 
@@ -104,7 +104,7 @@ def write_with_source(diagnostics: list[Diagnostic], stream: TextIO, fixed: int 
     lines: dict[str, list[str]] = {}
     for d in diagnostics:
         source = lines.setdefault(d.path, _source_lines(d.path))
-        header = f"{d.path}:{d.start.line}:{d.start.column}: {d.code} {d.message}"
+        header = f"{d.location}: {d.code} {d.message}"
         text = source[d.start.line - 1] if d.start.line <= len(source) else ""
         end = d.end.column if d.end.line == d.start.line else len(text) + 1
         caret = " " * (d.start.column - 1) + "^" * max(1, end - d.start.column)

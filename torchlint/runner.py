@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from torchlint.cache import Cache, fingerprint
-from torchlint.config import ConfigResolver
+from torchlint.config import DOCUMENTS, ConfigResolver
 from torchlint.diagnostics import INTERNAL_ERROR_CODE, Applicability, Diagnostic
-from torchlint.source import SourceError, read_file
+from torchlint.source import SourceError, SourceFile, decode_file, read_file
 from torchlint.writer import WriteError, write_if_unchanged
+
+if TYPE_CHECKING:
+    from torchlint.rules.base import Rule
 
 _PARALLEL_THRESHOLD = 8
 
@@ -52,52 +56,94 @@ class RunResult:
         return sum(1 for d in self.diagnostics if d.code == INTERNAL_ERROR_CODE)
 
 
-def lint_file(
-    path: str, codes: Sequence[str], mode: FixMode | None = None, cache_root: str | None = None
-) -> FileOutcome:
+@dataclass(frozen=True)
+class FileTask:
+    """Everything a worker process needs to lint one file (picklable)."""
+
+    path: str
+    codes: tuple[str, ...]
+    options: tuple[tuple[str, str], ...] = ()
+    aliases: tuple[tuple[str, str], ...] | None = None  # snippet names, for snippet-mode files
+    mode: FixMode | None = None
+    cache_root: str | None = None
+
+
+def lint_file(task: FileTask) -> FileOutcome:
     """One file, in whatever process runs it. The engine (and LibCST) is imported only on a cache miss."""
+    path = task.path
     try:
         source = read_file(Path(path))
     except SourceError as error:
         return FileOutcome(path, error=str(error))
-    cache = Cache(Path(cache_root)) if cache_root is not None and mode is None else None
-    key = fingerprint(codes)
+    cache = Cache(Path(task.cache_root)) if task.cache_root is not None and task.mode is None else None
+    key = fingerprint(task.codes, (*task.options, ("snippet-aliases", repr(task.aliases))))
     if cache is not None:
         cached = cache.get(key, source.data, path)
         if cached is not None:
             return FileOutcome(path, cached)
-    from torchlint.engine import lint_source
+    from torchlint.snippets.notebook import NotebookError
+
+    try:
+        outcome = _document(task, source) if is_document_name(path) else _python(task, source)
+    except NotebookError as error:
+        return FileOutcome(path, error=str(error))
+    if cache is not None and not any(d.code == INTERNAL_ERROR_CODE for d in outcome.diagnostics):
+        cache.put(key, source.data, outcome.diagnostics)
+    return outcome
+
+
+def _rules(task: FileTask) -> list[Rule]:
     from torchlint.rules import RULES_BY_CODE
 
-    rules = [RULES_BY_CODE[code] for code in codes]
-    if mode is None:
-        diagnostics = lint_source(source.text, path, rules)
-        if cache is not None and not any(d.code == INTERNAL_ERROR_CODE for d in diagnostics):
-            cache.put(key, source.data, diagnostics)
-        return FileOutcome(path, diagnostics)
+    return [RULES_BY_CODE[code] for code in task.codes]
+
+
+def _python(task: FileTask, source: SourceFile) -> FileOutcome:
+    from torchlint.engine import lint_source
+    from torchlint.snippets.aliases import seed
+
+    rules, options = _rules(task), dict(task.options)
+    facts = seed(dict(task.aliases)) if task.aliases is not None else None
+    if task.mode is None:
+        return FileOutcome(task.path, lint_source(source.text, task.path, rules, seed=facts, options=options))
     from torchlint.fixer import fix_source
 
-    outcome = fix_source(source.text, path, rules, unsafe=mode.unsafe)
-    result = FileOutcome(path, outcome.diagnostics, fixed=outcome.fixed)
-    if outcome.source == source.text:
+    outcome = fix_source(source.text, task.path, rules, unsafe=task.mode.unsafe, seed=facts, options=options)
+    return _finish(task, source, outcome.source, outcome.fixed, outcome.diagnostics)
+
+
+def _document(task: FileTask, source: SourceFile) -> FileOutcome:
+    from torchlint.snippets.aliases import DEFAULT_ALIASES
+    from torchlint.snippets.documents import fix_document, lint_document
+
+    rules, options = _rules(task), dict(task.options)
+    aliases = dict(task.aliases) if task.aliases is not None else DEFAULT_ALIASES
+    if task.mode is None:
+        return FileOutcome(task.path, lint_document(source.text, task.path, rules, aliases, options))
+    fixed = fix_document(source.text, task.path, rules, aliases, unsafe=task.mode.unsafe, options=options)
+    return _finish(task, source, fixed.text, fixed.fixed, fixed.diagnostics)
+
+
+def _finish(task: FileTask, source: SourceFile, new: str, fixed: int, remaining: list[Diagnostic]) -> FileOutcome:
+    """Write (or diff) a fixed text; on a failed write the file is unchanged, and so are its findings."""
+    assert task.mode is not None
+    result = FileOutcome(task.path, remaining, fixed=fixed)
+    if new == source.text:
         return result
-    if not mode.write:
+    if not task.mode.write:
         lines = difflib.unified_diff(
-            source.text.splitlines(keepends=True), outcome.source.splitlines(keepends=True), path, path
+            source.text.splitlines(keepends=True), new.splitlines(keepends=True), task.path, task.path
         )
         result.diff = "".join(
             line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
         )
         return result
     try:
-        write_if_unchanged(Path(path), source.data, source.encode(outcome.source))
+        write_if_unchanged(Path(task.path), source.data, source.encode(new))
     except WriteError as error:
-        return FileOutcome(path, lint_source(source.text, path, rules), error=str(error))
+        unchanged = lint_file(FileTask(task.path, task.codes, task.options, task.aliases))
+        return FileOutcome(task.path, unchanged.diagnostics, error=str(error))
     return result
-
-
-def _lint_task(task: tuple[str, tuple[str, ...], FixMode | None, str | None]) -> FileOutcome:
-    return lint_file(*task)
 
 
 def default_jobs() -> int:
@@ -114,14 +160,27 @@ def lint_paths(
 ) -> RunResult:
     """`cache` is the folder holding `.torchlint_cache` (None: no cache); `advance` is called per file."""
     root = str(cache) if cache is not None else None
-    tasks = [(str(path), resolver.for_path(path).codes_for(path), mode, root) for path in files]
+    tasks = [_task(path, resolver, mode, root) for path in files]
     if jobs > 1 and len(tasks) >= _PARALLEL_THRESHOLD:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            outcomes = pool.map(_lint_task, tasks, chunksize=max(1, len(tasks) // (jobs * 8)))
+            outcomes = pool.map(lint_file, tasks, chunksize=max(1, len(tasks) // (jobs * 8)))
             result = _collect(outcomes, advance)
     else:
-        result = _collect((_lint_task(task) for task in tasks), advance)
+        result = _collect((lint_file(task) for task in tasks), advance)
     return result
+
+
+def _task(path: Path, resolver: ConfigResolver, mode: FixMode | None, cache_root: str | None) -> FileTask:
+    settings = resolver.for_path(path)
+    aliases = settings.snippet_aliases if settings.snippet_mode or is_document_name(str(path)) else None
+    return FileTask(
+        str(path),
+        settings.codes_for(path),
+        settings.rule_options(),
+        tuple(sorted(aliases.items())) if aliases is not None else None,
+        mode,
+        cache_root,
+    )
 
 
 def _collect(outcomes: Iterable[FileOutcome], advance: Callable[[], None]) -> RunResult:
@@ -137,3 +196,37 @@ def _collect(outcomes: Iterable[FileOutcome], advance: Callable[[], None]) -> Ru
             result.diffs.append(outcome.diff)
     result.diagnostics.sort(key=lambda d: d.sort_key)
     return result
+
+
+def check_stdin(
+    data: bytes, name: str, resolver: ConfigResolver, fix: FixMode | None = None
+) -> tuple[FileOutcome, str | None]:
+    """Source from standard input, linted (and fixed) as if it were the file `name`; the fixed text, if fixing."""
+    from torchlint.snippets.notebook import NotebookError
+
+    try:
+        source = decode_file(data, name)
+    except SourceError as error:
+        return FileOutcome(name, error=str(error)), None
+    task = _task(Path(name), resolver, None, None)
+    try:
+        if fix is None:
+            return (_document(task, source) if is_document_name(name) else _python(task, source)), None
+        from torchlint.fixer import fix_source
+        from torchlint.snippets.aliases import seed
+        from torchlint.snippets.documents import fix_document
+
+        rules, options = _rules(task), dict(task.options)
+        aliases = dict(task.aliases) if task.aliases is not None else None
+        if is_document_name(name):
+            fixed = fix_document(source.text, name, rules, aliases or {}, unsafe=fix.unsafe, options=options)
+            return FileOutcome(name, fixed.diagnostics, fixed=fixed.fixed), fixed.text
+        facts = seed(aliases) if aliases is not None else None
+        outcome = fix_source(source.text, name, rules, unsafe=fix.unsafe, seed=facts, options=options)
+        return FileOutcome(name, outcome.diagnostics, fixed=outcome.fixed), outcome.source
+    except NotebookError as error:
+        return FileOutcome(name, error=str(error)), None
+
+
+def is_document_name(name: str) -> bool:
+    return name.lower().endswith(DOCUMENTS)

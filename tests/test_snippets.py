@@ -1,0 +1,190 @@
+"""Notebooks, Markdown fences and standard input: linted as programs, reported in the document's positions."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fixture_format import FIXTURES
+from test_fixtures import TORCH, _check_runtime, _run
+
+from torchlint.cli import main
+from torchlint.rules import ALL_RULES
+from torchlint.snippets import markdown, notebook
+from torchlint.snippets.aliases import DEFAULT_ALIASES
+from torchlint.snippets.documents import lint_document
+
+SNIPPETS = FIXTURES / "snippets"
+TUTORIAL = SNIPPETS / "tutorial.md"
+NOTEBOOK = SNIPPETS / "training.ipynb"
+_EXPECT = re.compile(r"expect:\s*(?P<codes>TL\d{3}(?:\s*,\s*TL\d{3})*)")
+_RAISES = re.compile(r"# runtime: raises (?P<type>\w+): (?P<message>.+)")
+
+
+def _codes(line: str) -> list[str]:
+    match = _EXPECT.search(line)
+    return [c.strip() for c in match["codes"].split(",")] if match else []
+
+
+def test_tutorial_findings_exactly() -> None:
+    text = TUTORIAL.read_text(encoding="utf-8")
+    expected = {(n, code) for n, line in enumerate(text.split("\n"), 1) for code in _codes(line)}
+    found = {(d.start.line, d.code) for d in lint_document(text, str(TUTORIAL), ALL_RULES, DEFAULT_ALIASES)}
+    assert found == expected
+
+
+def test_notebook_findings_exactly_per_cell() -> None:
+    text = NOTEBOOK.read_text(encoding="utf-8")
+    book = notebook.Notebook.parse(text, str(NOTEBOOK))
+    expected = {
+        (cell, n, code)
+        for cell, source in book.cells.items()
+        for n, line in enumerate(source.split("\n"), 1)
+        for code in _codes(line)
+    }
+    found = {(d.cell, d.start.line, d.code) for d in lint_document(text, str(NOTEBOOK), ALL_RULES, DEFAULT_ALIASES)}
+    assert found == expected
+
+
+def _runtime(program: str) -> tuple[str, tuple[str, str] | None]:
+    match = _RAISES.search(program)
+    return ("raises", (match["type"], match["message"])) if match else ("ok", None)
+
+
+class _Header:
+    def __init__(self, program: str) -> None:
+        self.runtime, self.raises = _runtime(program)
+        if self.raises:
+            self.runtime = f"raises {self.raises[0]}: {self.raises[1]}"
+
+
+@pytest.mark.skipif(not TORCH, reason="torch is not installed: runtime confirmation needs it")
+@pytest.mark.parametrize("document", [TUTORIAL, NOTEBOOK], ids=["tutorial.md", "training.ipynb"])
+def test_extracted_programs_run_under_torch(document: Path) -> None:
+    text = document.read_text(encoding="utf-8")
+    if document.suffix == ".md":
+        program = markdown.program_of(text, str(document)).text
+    else:
+        program = notebook.program_of(notebook.Notebook.parse(text, str(document)), str(document)).text
+    assert "# runtime:" in program
+    # Snippets use the conventional names unimported, as a course notebook's environment provides them.
+    preamble = "; ".join(f"import {module} as {name}" for name, module in DEFAULT_ALIASES.items()) + "; "
+    result = _run(preamble + program, document)
+    _check_runtime(_Header(program), result, document.name)  # type: ignore[arg-type]
+
+
+def test_ipython_syntax_is_blanked() -> None:
+    source = "%matplotlib inline\nx = 1\n!pip install torch\nif x:\n    %time y = 2\nz?\n"
+    assert notebook.blank_ipython(source) == "\nx = 1\n\nif x:\n    pass\n\n"
+    assert notebook.blank_ipython("%%time\nanything at all\n") == "\n\n"
+
+
+def _write_notebook(path: Path, sources: list[str]) -> None:
+    cells = [{"cell_type": "markdown", "id": "md", "metadata": {}, "source": ["# t"]}] + [
+        {"cell_type": "code", "execution_count": i, "id": f"c{i}", "metadata": {"tags": ["x"]},
+         "outputs": [{"output_type": "stream", "name": "stdout", "text": ["out\n"]}],
+         "source": source.splitlines(keepends=True)}
+        for i, source in enumerate(sources, 1)
+    ]  # fmt: skip
+    data = {"cells": cells, "metadata": {"z": 1, "a": 2}, "nbformat": 4, "nbformat_minor": 5}
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def test_names_flow_across_cells_and_text_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    nb = tmp_path / "nb.ipynb"
+    _write_notebook(nb, ["import torch\nx = torch.rand(3, device='cuda')\n", "y = 1\n", "z = 2\narr = x.numpy()\n"])
+    assert main(["check", "--no-cache", str(nb)]) == 1
+    out = capsys.readouterr().out
+    assert f"{nb}:cell 4:2:7: TL401" in out
+    assert "moved to CUDA at line 2 of cell 2" in out
+    main(["check", "--no-cache", "--output-format", "json", str(nb)])
+    (finding,) = json.loads(capsys.readouterr().out)
+    assert (finding["cell"], finding["line"], finding["column"]) == (4, 2, 7)
+
+
+def test_notebook_fix_rewrites_only_changed_cells(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    nb = tmp_path / "nb.ipynb"
+    _write_notebook(nb, ["import torch\n%matplotlib inline\n", "a = torch.Tensor([1, 2])\n", "b = 1  # untouched\n"])
+    before = json.loads(nb.read_text(encoding="utf-8"))
+    main(["check", "--no-cache", "--fix", str(nb)])
+    text = nb.read_text(encoding="utf-8")
+    after = json.loads(text)
+    assert after["cells"][2]["source"] == ["a = torch.tensor([1, 2], dtype=torch.float32)\n"]
+    for key in ("metadata", "nbformat", "nbformat_minor"):
+        assert after[key] == before[key]
+    for old, new in zip(before["cells"], after["cells"], strict=True):
+        assert (old["id"], old["metadata"], old.get("outputs")) == (new["id"], new["metadata"], new.get("outputs"))
+    assert after["cells"][1] == before["cells"][1] and after["cells"][3] == before["cells"][3]
+    expected = json.dumps(before | {"cells": after["cells"]}, indent=1, ensure_ascii=False) + "\n"
+    assert text == expected  # same layout: indent, key order, trailing newline
+
+
+def test_last_expression_of_a_cell_is_a_display(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    nb = tmp_path / "nb.ipynb"
+    _write_notebook(nb, ["import torch\nx = torch.rand(2)\nx.float()\nx.cpu()\n"])
+    main(["check", "--no-cache", "--select", "TL107", "--output-format", "json", str(nb)])
+    assert [(d["cell"], d["line"]) for d in json.loads(capsys.readouterr().out)] == [(2, 3)]
+
+
+def test_markdown_positions_prompts_and_fragments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = tmp_path / "doc.md"
+    doc.write_text(
+        "# T\n\n```pycon\n>>> import torch\n>>> t = torch.Tensor([1])\n>>> t\ntensor([1.])\n```\n\n"
+        "1. step\n\n   ```python\n   u = torch.Tensor(2)\n   ```\n\n```py\nbroken(\n```\n\n"
+        "```js\nlet x = torch.Tensor([1]);\n```\n"
+    )
+    main(["check", "--no-cache", "--output-format", "json", str(doc)])
+    found = [(d["line"], d["column"], d["code"]) for d in json.loads(capsys.readouterr().out)]
+    assert found == [(5, 9, "TL101"), (13, 8, "TL102"), (17, 7, "TL001")]
+
+
+def test_discovery_and_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    _write_notebook(tmp_path / "nb.ipynb", ["import torch\na = torch.Tensor([1])\n"])
+    (tmp_path / "doc.md").write_text("```python\na = torch.Tensor([1])\n```\n")
+    (tmp_path / "snip.py").write_text("a = torch.Tensor([1])\n")
+
+    def paths() -> set[str]:
+        main(["check", "--no-cache", "--output-format", "json", "."])
+        return {d["path"] for d in json.loads(capsys.readouterr().out)}
+
+    assert paths() == {"nb.ipynb"}
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.torchlint]\ninclude-notebooks = false\ninclude-markdown = true\nsnippet-mode = true\n"
+    )
+    assert paths() == {"doc.md", "snip.py"}
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.torchlint]\nsnippet-mode = true\nsnippet-aliases = { th = "torch" }\n'
+    )
+    (tmp_path / "snip.py").write_text("a = th.Tensor([1])\nb = torch.Tensor([1])\n")
+    main(["check", "--no-cache", "--output-format", "json", "snip.py"])
+    assert [d["line"] for d in json.loads(capsys.readouterr().out)] == [1]
+    (tmp_path / "pyproject.toml").write_text('[tool.torchlint]\nsnippet-aliases = { "not a name" = "torch" }\n')
+    assert main(["check", "snip.py"]) == 2
+    assert "snippet-aliases" in capsys.readouterr().err
+
+
+def test_stdin(tmp_path: Path) -> None:
+    def run(source: str, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "torchlint", "check", *args], input=source, capture_output=True, text=True,
+            cwd=tmp_path,
+        )  # fmt: skip
+
+    result = run("import torch\na = torch.Tensor([1])\n", "-", "--stdin-filename", "pkg/m.py")
+    assert result.returncode == 1 and "pkg/m.py:2:5: TL101" in result.stdout
+    result = run("```python\na = torch.Tensor([1])\n```\n", "-", "--stdin-filename", "t.md")
+    assert "t.md:2:5: TL101" in result.stdout
+    result = run("import torch\na = torch.Tensor([1])\n", "--fix", "-")
+    assert result.stdout == "import torch\na = torch.tensor([1], dtype=torch.float32)\n"
+
+
+def test_a_bad_notebook_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    nb = tmp_path / "nb.ipynb"
+    nb.write_text("{not json")
+    assert main(["check", "--no-cache", str(nb)]) == 2
+    assert "not valid notebook JSON" in capsys.readouterr().err

@@ -1,0 +1,103 @@
+"""Linting and fixing notebooks and Markdown files through their programs, in document coordinates."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from torchlint.diagnostics import Diagnostic
+from torchlint.engine import lint_source
+from torchlint.fixer import MAX_PASSES, applicable, apply_fixes
+from torchlint.rules.base import Rule
+from torchlint.snippets import markdown, notebook
+from torchlint.snippets.aliases import seed
+from torchlint.snippets.program import Program
+
+NOTEBOOK_SUFFIXES = (".ipynb",)
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+
+
+def is_document(path: str) -> bool:
+    return path.lower().endswith(NOTEBOOK_SUFFIXES + MARKDOWN_SUFFIXES)
+
+
+def _program(text: str, path: str) -> tuple[Program, notebook.Notebook | None]:
+    if path.lower().endswith(NOTEBOOK_SUFFIXES):
+        book = notebook.Notebook.parse(text, path)
+        return notebook.program_of(book, path), book
+    return markdown.program_of(text, path), None
+
+
+def lint_program(
+    program: Program, path: str, rules: Sequence[Rule], aliases: Mapping[str, str], options: Mapping[str, str] | None
+) -> list[Diagnostic]:
+    found = lint_source(
+        program.text,
+        path,
+        rules,
+        seed=seed(aliases),
+        options=options,
+        displays=program.displays,
+        line_label=program.label,
+    )
+    mapped = [program.to_document(d) for d in found]
+    return sorted(program.problems + mapped, key=lambda d: d.sort_key)
+
+
+def lint_document(
+    text: str,
+    path: str,
+    rules: Sequence[Rule],
+    aliases: Mapping[str, str],
+    options: Mapping[str, str] | None = None,
+) -> list[Diagnostic]:
+    """Findings in the document's own positions (cell-relative in notebooks). Raises NotebookError."""
+    program, _ = _program(text, path)
+    return lint_program(program, path, rules, aliases, options)
+
+
+@dataclass
+class DocumentFix:
+    text: str
+    fixed: int
+    diagnostics: list[Diagnostic]
+
+
+def fix_document(
+    text: str,
+    path: str,
+    rules: Sequence[Rule],
+    aliases: Mapping[str, str],
+    *,
+    unsafe: bool = False,
+    options: Mapping[str, str] | None = None,
+) -> DocumentFix:
+    """Fixes applied where the code lives (each notebook cell, or the Markdown text), re-linted in passes."""
+    fixed = 0
+    diagnostics = lint_document(text, path, rules, aliases, options)
+    for _ in range(MAX_PASSES):
+        candidates = [d for d in diagnostics if applicable(d.fix, unsafe)]
+        if not candidates:
+            break
+        new_text, applied = _apply(text, path, candidates)
+        if applied == 0 or new_text == text:
+            break
+        program, _ = _program(new_text, path)
+        if len(program.problems) > len(_program(text, path)[0].problems):
+            break  # a fix broke a block or cell: keep the last good text
+        text, fixed = new_text, fixed + applied
+        diagnostics = lint_program(program, path, rules, aliases, options)
+    return DocumentFix(text, fixed, diagnostics)
+
+
+def _apply(text: str, path: str, candidates: list[Diagnostic]) -> tuple[str, int]:
+    if not path.lower().endswith(NOTEBOOK_SUFFIXES):
+        return apply_fixes(text, [d.fix for d in candidates])  # type: ignore[misc]
+    book = notebook.Notebook.parse(text, path)
+    cells = dict(book.cells)
+    applied = 0
+    for number in sorted({d.cell for d in candidates if d.cell in cells}):
+        fixes = [d.fix for d in candidates if d.cell == number]
+        cells[number], count = apply_fixes(cells[number], fixes)  # type: ignore[arg-type]
+        applied += count
+    return book.with_cells(cells), applied
