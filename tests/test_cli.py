@@ -81,6 +81,7 @@ def test_json_output(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "end_line": 3,
         "end_column": 25,
         "fix_available": True,
+        "cell": None,
     }
 
 
