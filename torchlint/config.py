@@ -34,7 +34,10 @@ _BOOL_KEYS = {  # key: (Settings field, default)
     "include-markdown": ("include_markdown", False),
     "snippet-mode": ("snippet_mode", False),
 }
-_KNOWN_KEYS = frozenset((*_LIST_KEYS, *_BOOL_KEYS, "per-file-ignores", "snippet-aliases", *_RULE_OPTION_KEYS))
+_KNOWN_KEYS = frozenset(
+    (*_LIST_KEYS, *_BOOL_KEYS, "per-file-ignores", "snippet-aliases", "per-file-timeout", *_RULE_OPTION_KEYS)
+)
+DEFAULT_TIMEOUT = 20.0  # seconds one file may take before it is reported as TL003 and skipped
 NOTEBOOKS = (".ipynb",)
 MARKDOWN = (".md", ".markdown")
 DOCUMENTS = NOTEBOOKS + MARKDOWN
@@ -87,6 +90,7 @@ class Settings:
     target_torch_version: str | None = None  # the oldest torch the project supports, "2.4"
     include_notebooks: bool = True
     include_markdown: bool = False
+    per_file_timeout: float = DEFAULT_TIMEOUT
     snippet_mode: bool = False  # .py files too use the snippet aliases (`torch`, `nn`, `F`... unimported)
     snippet_aliases: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SNIPPET_ALIASES), hash=False)
     _rules_cache: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
@@ -208,6 +212,9 @@ def settings_from_table(table: dict, path: Path, overrides: Overrides) -> Settin
         isinstance(k, str) and k.isidentifier() and isinstance(v, str) and _DOTTED.match(v) for k, v in aliases.items()
     ):
         raise ConfigError(f'{where}: `snippet-aliases` must map names to modules, like {{ F = "torch.nn.functional" }}')
+    timeout = table.get("per-file-timeout", DEFAULT_TIMEOUT)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise ConfigError(f"{where}: `per-file-timeout` must be a positive number of seconds, got {timeout!r}")
     target = table.get("target-torch-version")
     if target is not None and (not isinstance(target, str) or not _VERSION.match(target)):
         raise ConfigError(f'{where}: `target-torch-version` must be a version string like "2.4", got {target!r}')
@@ -223,6 +230,7 @@ def settings_from_table(table: dict, path: Path, overrides: Overrides) -> Settin
             extend_exclude=tuple(values.get("extend-exclude", [])),
             target_torch_version=target,
             snippet_aliases=dict(aliases),
+            per_file_timeout=float(timeout),
             **flags,
         ),
         overrides,

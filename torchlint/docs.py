@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from torchlint.engine import INTERNAL_ERROR, SYNTAX_ERROR
+from torchlint.engine import ANALYSIS_LIMIT, INTERNAL_ERROR, SYNTAX_ERROR
 from torchlint.rules import ALL_RULES
 from torchlint.rules.base import Rule
 
 BUILTIN = (
     (*SYNTAX_ERROR, "The file does not parse; reported at the error, other files are still linted"),
     (*INTERNAL_ERROR, "torchlint failed on this file (a bug: please report it); exit code 2"),
+    (*ANALYSIS_LIMIT, "The file took longer than `per-file-timeout` or nests too deeply; it was skipped"),
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import traceback
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -20,6 +21,7 @@ from torchlint.source import split_lines
 
 SYNTAX_ERROR = (SYNTAX_ERROR_CODE, "syntax-error")
 INTERNAL_ERROR = (INTERNAL_ERROR_CODE, "internal-error")
+ANALYSIS_LIMIT = ("TL003", "analysis-timeout")
 
 
 def _displayed_statements(module: cst.Module, lines: frozenset[int]) -> frozenset[int]:
@@ -92,29 +94,40 @@ class _FixResolver:
         return Fix(pending.title, pending.applicability, edits)
 
 
-def _compiles(source: str) -> bool:
-    """CPython's own parser: a fast yes for files no rule needs to analyse (LibCST decides a no)."""
-    try:
-        ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
+_NESTING = ("too many nested parentheses", "too many levels of indentation", "too many statically nested blocks")
 
 
-def syntax_error(path: str, source: str, error: cst.ParserSyntaxError) -> Diagnostic:
-    """Located and worded by CPython's parser where it agrees the file is broken (its messages are better)."""
+def _cpython_verdict(source: str) -> Diagnostic | None:
+    """CPython's parser first: fast, with the best messages, and it refuses the deeply nested inputs
+    that crash LibCST's native parser. None when it accepts the file."""
     try:
         ast.parse(source)
-    except SyntaxError as cpython:
-        message = cpython.msg
-        start = Position(cpython.lineno or 1, max(cpython.offset or 1, 1))
-    except (ValueError, RecursionError, MemoryError) as other:
-        message = str(other)
-        start = Position(1, 1)
-    else:
-        message = str(error.message).strip().splitlines()[0] if error.message else "invalid syntax"
-        start = Position(error.editor_line, error.editor_column)
-    return Diagnostic(path, *SYNTAX_ERROR, f"Syntax error: {message}", Severity.ERROR, start, start)
+    except SyntaxError as error:
+        where = Position(error.lineno or 1, max(error.offset or 1, 1))
+        return _syntax(where, error.msg)
+    except (RecursionError, MemoryError):
+        return _syntax(Position(1, 1), "too deeply nested for Python's parser")
+    except ValueError as error:  # NUL bytes
+        return _syntax(Position(1, 1), str(error))
+    return None
+
+
+def _syntax(where: Position, message: str) -> Diagnostic:
+    return Diagnostic("", *SYNTAX_ERROR, f"Syntax error: {message}", Severity.ERROR, where, where)
+
+
+def _may_be_newer_syntax(verdict: Diagnostic) -> bool:
+    """A plain syntax error may be syntax of a newer Python that LibCST knows; nesting limits are final."""
+    return not any(text in verdict.message for text in _NESTING) and "deeply nested" not in verdict.message
+
+
+class AnalysisTimeout(Exception):
+    """Raised (by a timer the caller sets) when one file takes longer than its time bound."""
+
+
+def analysis_limit(path: str, why: str) -> Diagnostic:
+    start = Position(1, 1)
+    return Diagnostic(path, *ANALYSIS_LIMIT, f"File not analysed: {why}", Severity.WARNING, start, start)
 
 
 def internal_error(path: str, exc: BaseException) -> Diagnostic:
@@ -151,18 +164,27 @@ def lint_source(
     if seed is None and "torch" not in source:
         rules = ()
     rules = [r for r in rules if not r.requires or any(text in source for text in r.requires)]
-    if not rules and _compiles(source):
+    verdict = _cpython_verdict(source)
+    if verdict is not None and not _may_be_newer_syntax(verdict):
+        return [replace(verdict, path=path)]
+    if not rules and verdict is None:
         return []
     try:
         module = cst.parse_module(source)
-    except cst.ParserSyntaxError as error:
-        return [syntax_error(path, source, error)]
-    except RecursionError as error:
-        return [internal_error(path, error)]
+    except (cst.ParserSyntaxError, RecursionError) as error:
+        if verdict is None:  # LibCST alone refuses it
+            message = str(getattr(error, "message", error)).strip().splitlines()[0] or "invalid syntax"
+            where = Position(getattr(error, "editor_line", 1), getattr(error, "editor_column", 1))
+            verdict = _syntax(where, message)
+        return [replace(verdict, path=path)]
     if not rules:
         return []
     try:
         return _analyse(module, source, path, rules, seed, options, displays, line_label)
+    except RecursionError:
+        return [analysis_limit(path, "nested too deeply for the analysis (recursion limit)")]
+    except AnalysisTimeout:
+        raise
     except Exception as error:  # one bad file must never end the run
         return [internal_error(path, error)]
 

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Callable, Iterable
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from torchlint.cache import Cache, fingerprint
-from torchlint.config import DOCUMENTS, ConfigResolver
+from torchlint.config import DEFAULT_TIMEOUT, DOCUMENTS, ConfigResolver
 from torchlint.diagnostics import INTERNAL_ERROR_CODE, Applicability, Diagnostic
 from torchlint.source import SourceError, SourceFile, decode_file, read_file
 from torchlint.writer import WriteError, write_if_unchanged
@@ -20,6 +24,8 @@ if TYPE_CHECKING:
     from torchlint.rules.base import Rule
 
 _PARALLEL_THRESHOLD = 8
+# Long expression chains (generated code) recurse deeply in the analysis; Python frames are cheap.
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
 
 
 @dataclass
@@ -66,6 +72,27 @@ class FileTask:
     aliases: tuple[tuple[str, str], ...] | None = None  # snippet names, for snippet-mode files
     mode: FixMode | None = None
     cache_root: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+
+
+@contextmanager
+def time_bound(seconds: float) -> Iterator[None]:
+    """Raise AnalysisTimeout in this thread after `seconds` (only where a timer signal can: the main thread)."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+    from torchlint.engine import AnalysisTimeout
+
+    def expire(signum: int, frame: object) -> None:
+        raise AnalysisTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def lint_file(task: FileTask) -> FileOutcome:
@@ -81,12 +108,16 @@ def lint_file(task: FileTask) -> FileOutcome:
         cached = cache.get(key, source.data, path)
         if cached is not None:
             return FileOutcome(path, cached)
+    from torchlint.engine import AnalysisTimeout, analysis_limit
     from torchlint.snippets.notebook import NotebookError
 
     try:
-        outcome = _document(task, source) if is_document_name(path) else _python(task, source)
+        with time_bound(task.timeout):
+            outcome = _document(task, source) if is_document_name(path) else _python(task, source)
     except NotebookError as error:
         return FileOutcome(path, error=str(error))
+    except AnalysisTimeout:
+        return FileOutcome(path, [analysis_limit(path, f"it took longer than {task.timeout:g} s (per-file-timeout)")])
     if cache is not None and not any(d.code == INTERNAL_ERROR_CODE for d in outcome.diagnostics):
         cache.put(key, source.data, outcome.diagnostics)
     return outcome
@@ -180,6 +211,7 @@ def _task(path: Path, resolver: ConfigResolver, mode: FixMode | None, cache_root
         tuple(sorted(aliases.items())) if aliases is not None else None,
         mode,
         cache_root,
+        settings.per_file_timeout,
     )
 
 
