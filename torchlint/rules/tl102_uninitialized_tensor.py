@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from torchlint.context import RuleContext
 from torchlint import fixes
+from torchlint.context import RuleContext
 from torchlint.diagnostics import Applicability, Severity
 from torchlint.patterns.legacy_constructor import DTYPE_OF, Argument, classify, legacy_constructor
 from torchlint.rules.base import Rule

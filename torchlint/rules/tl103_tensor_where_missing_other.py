@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from torchlint.context import RuleContext
 from torchlint import fixes
+from torchlint.context import RuleContext
 from torchlint.diagnostics import Applicability, Severity
 from torchlint.infer.evaluate import positional_args
 from torchlint.rules.base import Rule

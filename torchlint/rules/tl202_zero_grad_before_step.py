@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from torchlint.context import RuleContext
 from torchlint import fixes
+from torchlint.context import RuleContext
 from torchlint.diagnostics import Applicability, Severity
 from torchlint.infer.scope import dotted_name
 from torchlint.patterns.training_loop import blocks_of, contains_backward, is_optimizer, statement_call

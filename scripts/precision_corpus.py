@@ -1,0 +1,132 @@
+"""Lint real PyTorch code with every rule and count findings per rule and per package (docs/precision.md).
+
+    python scripts/precision_corpus.py                      # torch, torchvision, timm, transformers
+    python scripts/precision_corpus.py --select TL2,TL403   # only some rules
+    python scripts/precision_corpus.py --sample 30          # also print up to 30 findings per rule to review
+
+The corpus is not part of the repository: torch is the installed package, the others are source
+trees under `--corpus` (default /work/corpus/src). Findings are also written as JSON (`--out`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from torchlint.config import check_selectors  # noqa: E402
+from torchlint.rule_codes import RULE_CODES  # noqa: E402
+from torchlint.runner import FileOutcome, FileTask, lint_file  # noqa: E402
+
+SOURCE_PACKAGES = ("torchvision", "timm", "transformers")
+
+
+def torch_root() -> Path | None:
+    """The installed torch package's folder, found without importing torch."""
+    for entry in sys.path:
+        candidate = Path(entry) / "torch" / "__init__.py"
+        if candidate.is_file():
+            return candidate.parent
+    return None
+
+
+def packages(corpus: Path) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    root = torch_root()
+    if root is not None:
+        found["torch"] = root
+    for name in SOURCE_PACKAGES:
+        if (corpus / name).is_dir():
+            found[name] = corpus / name
+    return found
+
+
+def python_files(folder: Path) -> list[Path]:
+    files = []
+    for here, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        files.extend(Path(here) / name for name in sorted(filenames) if name.endswith(".py"))
+    return files
+
+
+def _task(task: FileTask) -> FileOutcome:
+    return lint_file(task)
+
+
+def selected_codes(select: str | None) -> tuple[str, ...]:
+    if not select:
+        return RULE_CODES
+    selectors = check_selectors(select.split(","), "--select")
+    return tuple(c for c in RULE_CODES if any(s == "ALL" or c.startswith(s) for s in selectors))
+
+
+def source_line(path: str, line: int) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8", errors="replace").splitlines()[line - 1].strip()
+    except (OSError, IndexError):
+        return ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, default=Path("/work/corpus/src"))
+    parser.add_argument("--select", help="rule codes or prefixes, comma-separated (default: all rules)")
+    parser.add_argument("--packages", help="comma-separated subset of torch,torchvision,timm,transformers")
+    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
+    default_out = Path(tempfile.gettempdir()) / "torchlint-corpus.json"
+    parser.add_argument("--out", type=Path, default=default_out, help="where to write the findings (JSON)")
+    parser.add_argument("--sample", type=int, default=0, help="print up to N findings per rule (seeded sample)")
+    args = parser.parse_args(argv)
+
+    codes = selected_codes(args.select)
+    found = packages(args.corpus)
+    if args.packages:
+        found = {name: path for name, path in found.items() if name in args.packages.split(",")}
+    tasks: list[FileTask] = []
+    owner: dict[str, str] = {}
+    for name, folder in found.items():
+        for file in python_files(folder):
+            tasks.append(FileTask(str(file), codes))
+            owner[str(file)] = name
+    start = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        outcomes = list(pool.map(_task, tasks, chunksize=16))
+    elapsed = time.perf_counter() - start
+
+    records = [
+        {"package": owner[d.path], "path": d.path, "line": d.start.line, "code": d.code, "message": d.message}
+        for outcome in outcomes
+        for d in outcome.diagnostics
+    ]
+    args.out.write_text(json.dumps(records, indent=1))
+    counts = Counter((r["code"], r["package"]) for r in records)
+    names = list(found)
+    print(f"{len(tasks)} files in {elapsed:.0f}s; findings written to {args.out}")
+    print("| Rule | " + " | ".join(names) + " | total |")
+    print("| --- |" + " --- |" * (len(names) + 1))
+    for code in sorted({c for c, _ in counts} | set(codes)):
+        row = [counts[(code, name)] for name in names]
+        print(f"| {code} | " + " | ".join(str(n) for n in row) + f" | {sum(row)} |")
+    if args.sample:
+        rng = random.Random(0)
+        for code in sorted({r["code"] for r in records}):
+            mine = [r for r in records if r["code"] == code]
+            shown = mine if len(mine) <= args.sample else rng.sample(mine, args.sample)
+            print(f"\n## {code}: {len(mine)} findings, {len(shown)} shown")
+            for r in sorted(shown, key=lambda r: (r["path"], r["line"])):
+                print(f"{r['path']}:{r['line']}: {source_line(r['path'], r['line'])}\n    {r['message'][:160]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from torchlint.context import RuleContext
+from torchlint.diagnostics import Severity
+from torchlint.fixes import code
+from torchlint.infer.evaluate import positional_args
+from torchlint.rules.base import Rule
+
+
+class PermuteVarargs(Rule):
+    code = "TL105"
+    name = "permute-varargs"
+    summary = "`torch.permute(x, 1, 0, 2)` raises TypeError: the function takes the dims as one sequence"
+    severity = Severity.ERROR
+    what = (
+        "Flags the function form `torch.permute(x, d0, d1, ...)` called with the dimensions as separate "
+        "arguments, and `torch.permute(x, d)` with a single integer dimension."
+    )
+    why = (
+        "The method accepts both spellings (`x.permute(1, 0, 2)` and `x.permute((1, 0, 2))`), the "
+        "function only one: `torch.permute(input, dims)` with `dims` a tuple or list. Varargs raise "
+        "`TypeError: permute() takes 2 positional arguments but 4 were given`."
+    )
+    example = "y = torch.permute(x, 2, 0, 1)"
+    use_instead = "y = torch.permute(x, (2, 0, 1))  # or x.permute(2, 0, 1)"
+    confirmed = "TypeError: permute() takes 2 positional arguments but 4 were given"
+    requires = ("permute",)
+
+    def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:
+        args = positional_args(node)
+        if any(a.star for a in node.args) or len(args) < 2 or len(args) < len(node.args):
+            return
+        if len(args) == 2 and not _is_int_literal(args[1].value):
+            return
+        if ctx.qualname(node.func) != "torch.permute":
+            return
+        dims = ", ".join(code(a.value) for a in args[1:])
+        tensor = code(args[0].value)
+        if len(args) == 2:
+            ctx.report(
+                node,
+                f"`torch.permute` takes its dims as one sequence: this call raises TypeError "
+                f"(`dims` must be a tuple of ints, not int); use `torch.permute({tensor}, ({dims},))`",
+            )
+            return
+        ctx.report(
+            node,
+            f"`torch.permute` takes its dims as one sequence: this call raises `TypeError: permute() takes "
+            f"2 positional arguments but {len(args)} were given`; use `torch.permute({tensor}, ({dims}))` "
+            f"or `{tensor}.permute({dims})`",
+        )
+
+
+def _is_int_literal(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        node = node.expression
+    return isinstance(node, cst.Integer)

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from torchlint.context import RuleContext
+from torchlint.diagnostics import Severity
+from torchlint.infer.evaluate import is_true, keyword_arg, positional_args
+from torchlint.infer.scope import dotted_name
+from torchlint.patterns.grad import grad_mode_switched, requires_grad
+from torchlint.rules.base import Rule
+
+_NUMPY_CONVERTERS = ("numpy.array", "numpy.asarray", "numpy.asanyarray")
+
+
+class NumpyOnRequiresGrad(Rule):
+    code = "TL203"
+    name = "numpy-on-requires-grad"
+    summary = "`.numpy()` on a tensor that requires grad raises RuntimeError; call `.detach()` first"
+    severity = Severity.ERROR
+    what = (
+        "Flags `.numpy()`, `np.array(t)` and `np.asarray(t)` on a tensor that requires grad (an "
+        "`nn.Parameter`, a tensor created with `requires_grad=True`, a model output, a loss or anything "
+        "computed from them) with no `.detach()` in between, outside `torch.no_grad()` (and "
+        "`torch.set_grad_enabled(...)`, whose mode is not known)."
+    )
+    why = (
+        "A NumPy array cannot carry autograd history, and torch refuses to drop it silently: "
+        "`RuntimeError: Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+        "instead.` Logging and plotting code written for evaluation (under `no_grad`) fails when it "
+        "is reused in the training loop."
+    )
+    example = "preds = model(x).argmax(1)\nplt.plot(loss.numpy())"
+    use_instead = "plt.plot(loss.detach().cpu().numpy())  # or loss.item() for a scalar"
+    confirmed = "RuntimeError: Can't call numpy() on Tensor that requires grad"
+    requires = ("numpy",)
+
+    def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:
+        if ctx.no_grad:
+            return
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "numpy":
+            force = keyword_arg(node, "force")
+            if force is None or not is_true(force.value):
+                self._check(node, func.value, "`.numpy()`", ctx)
+            return
+        args = positional_args(node)
+        qualname = ctx.qualname(func)
+        if args and qualname in _NUMPY_CONVERTERS:
+            self._check(node, args[0].value, f"`{qualname.replace('numpy.', 'np.')}(...)`", ctx)  # type: ignore[union-attr]
+
+    def _check(self, node: cst.Call, tensor: cst.BaseExpression, what: str, ctx: RuleContext) -> None:
+        if not requires_grad(tensor, ctx) or grad_mode_switched(node, ctx):
+            return
+        name = dotted_name(tensor)
+        subject = f"`{name}`" if name is not None else "this tensor"
+        fix = f"`{name}.detach().numpy()`" if name is not None else "`.detach()` before `.numpy()`"
+        ctx.report(
+            node,
+            f"{what} on {subject}, which requires grad, raises `RuntimeError: Can't call numpy() on Tensor "
+            f"that requires grad`; use {fix} (or `.item()` for a scalar)",
+        )
