@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import ast
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange
 
 from torchlint import fixes, noqa
 from torchlint.context import Report, RuleContext
@@ -16,6 +16,7 @@ from torchlint.diagnostics import INTERNAL_ERROR_CODE, SYNTAX_ERROR_CODE, Diagno
 from torchlint.fixes import Anchor, PendingFix
 from torchlint.infer.analyzer import Analyzer, Dispatch
 from torchlint.infer.facts import Device, Fact
+from torchlint.positions import positions as locate
 from torchlint.rules.base import Rule
 from torchlint.source import split_lines
 
@@ -65,6 +66,19 @@ def _default_device(source: str) -> Device:
     return Device.CPU
 
 
+def _anchored_nodes(reports: list[Report]) -> Iterator[cst.CSTNode]:
+    """Every node whose position a report needs: its range, its message references, its fixes' anchors."""
+    for report in reports:
+        yield report.node
+        yield report.end
+        yield from report.refs.values()
+        for fix in (report.fix, *report.alternatives):
+            if fix is not None:
+                for edit in fix.edits:
+                    yield edit.start.node
+                    yield edit.end.node
+
+
 class _FixResolver:
     """Turns node-anchored edits into line/column edits."""
 
@@ -97,19 +111,18 @@ class _FixResolver:
 _NESTING = ("too many nested parentheses", "too many levels of indentation", "too many statically nested blocks")
 
 
-def _cpython_verdict(source: str) -> Diagnostic | None:
+def _cpython_parse(source: str) -> tuple[ast.Module | None, Diagnostic | None]:
     """CPython's parser first: fast, with the best messages, and it refuses the deeply nested inputs
-    that crash LibCST's native parser. None when it accepts the file."""
+    that crash LibCST's native parser. Its tree also locates statements for `positions`."""
     try:
-        ast.parse(source)
+        return ast.parse(source), None
     except SyntaxError as error:
         where = Position(error.lineno or 1, max(error.offset or 1, 1))
-        return _syntax(where, error.msg)
+        return None, _syntax(where, error.msg)
     except (RecursionError, MemoryError):
-        return _syntax(Position(1, 1), "too deeply nested for Python's parser")
+        return None, _syntax(Position(1, 1), "too deeply nested for Python's parser")
     except ValueError as error:  # NUL bytes
-        return _syntax(Position(1, 1), str(error))
-    return None
+        return None, _syntax(Position(1, 1), str(error))
 
 
 def _syntax(where: Position, message: str) -> Diagnostic:
@@ -164,7 +177,7 @@ def lint_source(
     if seed is None and "torch" not in source:
         rules = ()
     rules = [r for r in rules if not r.requires or any(text in source for text in r.requires)]
-    verdict = _cpython_verdict(source)
+    tree, verdict = _cpython_parse(source)
     if verdict is not None and not _may_be_newer_syntax(verdict):
         return [replace(verdict, path=path)]
     if not rules and verdict is None:
@@ -180,7 +193,7 @@ def lint_source(
     if not rules:
         return []
     try:
-        return _analyse(module, source, path, rules, seed, options, displays, line_label)
+        return _analyse(module, tree, source, path, rules, seed, options, displays, line_label)
     except RecursionError:
         return [analysis_limit(path, "nested too deeply for the analysis (recursion limit)")]
     except AnalysisTimeout:
@@ -191,6 +204,7 @@ def lint_source(
 
 def _analyse(
     module: cst.Module,
+    tree: ast.Module | None,
     source: str,
     path: str,
     rules: Sequence[Rule],
@@ -206,7 +220,7 @@ def _analyse(
     analyzer.run()
     if not reports:
         return []
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    positions = locate(module, tree, _anchored_nodes(reports))
     suppressed = noqa.suppressions(source)
     diagnostics: dict[tuple, Diagnostic] = {}
     resolve = _FixResolver(positions, source)
