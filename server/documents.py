@@ -1,0 +1,76 @@
+"""The open documents' text and version, kept by the server itself.
+
+pygls keeps a copy too, but applies incremental edits by `str.splitlines` lines, which
+disagrees with the client (and the parser) on form feeds and U+2028; this copy is edited with
+the same line breaks as every position the server sends (see `server.positions`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+
+from server.positions import LineIndex
+
+
+@dataclass
+class Document:
+    uri: str
+    version: int
+    text: str
+    serial: int  # tells one opening of a URI from the next (versions restart at each)
+
+    @property
+    def path(self) -> str | None:
+        """The file system path of a `file:` document; None for `untitled:` and other schemes."""
+        return to_fs_path(self.uri) if self.uri.startswith("file:") else None
+
+    @property
+    def name(self) -> str:
+        """What diagnostics call the document: its path, else its URI."""
+        return self.path or self.uri
+
+
+def apply_change(text: str, change: types.TextDocumentContentChangeEvent, encoding: str) -> str:
+    if isinstance(change, types.TextDocumentContentChangePartial):
+        index = LineIndex(text, encoding)
+        start, end = index.offset(change.range.start), index.offset(change.range.end)
+        return text[:start] + change.text + text[max(start, end) :]
+    return change.text
+
+
+class Documents:
+    """Open documents by URI."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, Document] = {}
+        self._serials = itertools.count(1)
+
+    def open(self, uri: str, version: int, text: str) -> Document:
+        document = Document(uri, version, text, next(self._serials))
+        self._open[uri] = document
+        return document
+
+    def change(
+        self, uri: str, version: int, changes: Sequence[types.TextDocumentContentChangeEvent], encoding: str
+    ) -> Document | None:
+        document = self._open.get(uri)
+        if document is None:
+            return None
+        for change in changes:
+            document.text = apply_change(document.text, change, encoding)
+        document.version = version
+        return document
+
+    def close(self, uri: str) -> None:
+        self._open.pop(uri, None)
+
+    def get(self, uri: str) -> Document | None:
+        return self._open.get(uri)
+
+    def __iter__(self) -> Iterator[Document]:
+        return iter(list(self._open.values()))
