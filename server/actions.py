@@ -17,10 +17,10 @@ from lsprotocol import types
 from server.convert import QuickFix
 from server.positions import LineIndex
 from torchlint.diagnostics import Position
+from torchlint.noqa import NOQA
 from torchlint.source import split_lines
 
 FIX_ALL_KIND = "source.fixAll.torchlint"
-NOQA = re.compile(r"#\s*noqa(?:\s*:\s*(?P<codes>[A-Za-z]+\d+(?:[\s,]+[A-Za-z]+\d+)*))?", re.IGNORECASE)
 _SPANNING_OK = frozenset((tokenize.NEWLINE, tokenize.NL, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER))
 
 

@@ -17,7 +17,7 @@ from torchlint.runner import FixMode, RunResult, check_stdin, default_jobs, lint
 from torchlint.selection import SelectionError, changed_since, in_shard, parse_shard
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-COMMANDS = ("check", "rules", "explain", "server")
+COMMANDS = ("check", "rules", "explain", "server", "shapes")
 
 
 def _codes(values: list[str] | None, flag: str) -> list[str] | None:
@@ -63,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("rules", help="list every rule")
     explain_parser = commands.add_parser("explain", help="show a rule's documentation")
     explain_parser.add_argument("code")
+    shapes_parser = commands.add_parser("shapes", help="print a file with each tensor assignment's inferred shape")
+    shapes_parser.add_argument("file")
     return parser
 
 
@@ -176,10 +178,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args = parser.parse_args(["check"])
             return _check(args)
         if args.command == "server":
+            # Our `server` package, not a `server` module of the project torchlint was started in.
+            sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
             from server.main import start  # imported only here: pygls is not needed to lint
 
             start(tcp_port=args.tcp, host=args.host)
             return EXIT_OK
+        if args.command == "shapes":
+            from torchlint.shapes_command import run as show_shapes
+
+            return show_shapes(args.file)
         from torchlint.docs import explain, rules_listing
         from torchlint.rules import RULES_BY_CODE
 

@@ -6,7 +6,8 @@ import io
 import re
 import tokenize
 
-_NOQA = re.compile(r"#\s*noqa(?P<sep>\s*:\s*(?P<codes>[A-Za-z]+\d+(?:[\s,]+[A-Za-z]+\d+)*))?", re.IGNORECASE)
+# A noqa comment; `codes` holds the listed codes, None for a bare one. Public: the server edits these.
+NOQA = re.compile(r"#\s*noqa(?:\s*:\s*(?P<codes>[A-Za-z]+\d+(?:[\s,]+[A-Za-z]+\d+)*))?", re.IGNORECASE)
 _DISABLE_FILE = re.compile(r"#\s*torchlint\s*:\s*disable-file\b")
 
 ALL = "*"
@@ -33,7 +34,7 @@ def suppressions(source: str) -> dict[int, set[str]]:
         return {}
     result: dict[int, set[str]] = {}
     for line, comment in _comments(source):
-        for match in _NOQA.finditer(comment):
+        for match in NOQA.finditer(comment):
             codes = match.group("codes")
             if codes is None:
                 result.setdefault(line, set()).add(ALL)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from torchlint.cache import Cache, fingerprint
-from torchlint.config import DEFAULT_TIMEOUT, DOCUMENTS, ConfigResolver
+from torchlint.config import DEFAULT_TIMEOUT, DOCUMENTS, ConfigResolver, Settings
 from torchlint.diagnostics import INTERNAL_ERROR_CODE, Applicability, Diagnostic
 from torchlint.source import SourceError, SourceFile, decode_file, read_file
 from torchlint.writer import WriteError, write_if_unchanged
@@ -202,7 +202,10 @@ def lint_paths(
 
 
 def _task(path: Path, resolver: ConfigResolver, mode: FixMode | None, cache_root: str | None) -> FileTask:
-    settings = resolver.for_path(path)
+    return task_for(path, resolver.for_path(path), mode, cache_root)
+
+
+def task_for(path: Path, settings: Settings, mode: FixMode | None = None, cache_root: str | None = None) -> FileTask:
     aliases = settings.snippet_aliases if settings.snippet_mode or is_document_name(str(path)) else None
     return FileTask(
         str(path),
@@ -258,6 +261,23 @@ def check_stdin(
         return FileOutcome(name, outcome.diagnostics, fixed=outcome.fixed), outcome.source
     except NotebookError as error:
         return FileOutcome(name, error=str(error)), None
+
+
+def lint_text(text: str, path: str, settings: Settings) -> FileOutcome:
+    """Lint an editor's text of `path` (Python, notebook JSON or Markdown) with `settings`, in this process,
+    under the file's time bound: the language server's entry to the same engine the CLI uses."""
+    from torchlint.engine import AnalysisTimeout, analysis_limit
+    from torchlint.snippets.notebook import NotebookError
+
+    task = task_for(Path(path), settings)
+    source = SourceFile(text, text.encode("utf-8"), "utf-8")
+    try:
+        with time_bound(task.timeout):
+            return _document(task, source) if is_document_name(path) else _python(task, source)
+    except NotebookError as error:
+        return FileOutcome(path, error=str(error))
+    except AnalysisTimeout:
+        return FileOutcome(path, [analysis_limit(path, f"it took longer than {task.timeout:g} s (per-file-timeout)")])
 
 
 def is_document_name(name: str) -> bool:
