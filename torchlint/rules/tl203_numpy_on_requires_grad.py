@@ -4,12 +4,10 @@ import libcst as cst
 
 from torchlint.context import RuleContext
 from torchlint.diagnostics import Severity
-from torchlint.infer.evaluate import is_true, keyword_arg, positional_args
 from torchlint.infer.scope import dotted_name
 from torchlint.patterns.grad import grad_mode_switched, requires_grad
+from torchlint.patterns.numpy_conversion import converted_tensor
 from torchlint.rules.base import Rule
-
-_NUMPY_CONVERTERS = ("numpy.array", "numpy.asarray", "numpy.asanyarray")
 
 
 class NumpyOnRequiresGrad(Rule):
@@ -37,16 +35,9 @@ class NumpyOnRequiresGrad(Rule):
     def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:
         if ctx.no_grad:
             return
-        func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value == "numpy":
-            force = keyword_arg(node, "force")
-            if force is None or not is_true(force.value):
-                self._check(node, func.value, "`.numpy()`", ctx)
-            return
-        args = positional_args(node)
-        qualname = ctx.qualname(func)
-        if args and qualname in _NUMPY_CONVERTERS:
-            self._check(node, args[0].value, f"`{qualname.replace('numpy.', 'np.')}(...)`", ctx)  # type: ignore[union-attr]
+        converted = converted_tensor(node, ctx)
+        if converted is not None:
+            self._check(node, *converted, ctx)
 
     def _check(self, node: cst.Call, tensor: cst.BaseExpression, what: str, ctx: RuleContext) -> None:
         if not requires_grad(tensor, ctx) or grad_mode_switched(node, ctx):

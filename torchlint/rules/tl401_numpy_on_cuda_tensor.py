@@ -5,11 +5,9 @@ import libcst as cst
 from torchlint import fixes
 from torchlint.context import RuleContext
 from torchlint.diagnostics import Applicability, Severity
-from torchlint.infer.evaluate import is_true, keyword_arg, positional_args
 from torchlint.infer.facts import Device
+from torchlint.patterns.numpy_conversion import converted_tensor
 from torchlint.rules.base import Rule
-
-_NUMPY_CONVERTERS = ("numpy.array", "numpy.asarray", "numpy.asanyarray")
 
 
 class NumpyOnCudaTensor(Rule):
@@ -40,16 +38,9 @@ class NumpyOnCudaTensor(Rule):
     )
 
     def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:
-        func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value == "numpy":
-            force = keyword_arg(node, "force")
-            if force is None or not is_true(force.value):
-                self._check(node, func.value, "`.numpy()`", ctx)
-            return
-        args = positional_args(node)
-        if args and ctx.qualname(func) in _NUMPY_CONVERTERS:
-            name = ctx.qualname(func).replace("numpy.", "np.")  # type: ignore[union-attr]
-            self._check(node, args[0].value, f"`{name}(...)`", ctx)
+        converted = converted_tensor(node, ctx)
+        if converted is not None:
+            self._check(node, *converted, ctx)
 
     def _check(self, node: cst.Call, tensor: cst.BaseExpression, what: str, ctx: RuleContext) -> None:
         fact = ctx.fact(tensor)
