@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import os
 import re
 import sys
 from dataclasses import dataclass, field, replace
@@ -131,10 +132,24 @@ class Settings:
 
 
 def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    return relative_to(path, root) or path.as_posix()
+
+
+@functools.lru_cache(maxsize=64)
+def _absolute_root(root: Path) -> str:
+    return os.path.realpath(root) + os.sep
+
+
+def relative_to(path: Path, root: Path) -> str | None:
+    """`path` relative to `root` in POSIX form, None when outside it. String work, not one `resolve()`
+    per file: discovery asks this for every file and folder of a large tree."""
+    absolute = os.path.abspath(path)
+    base = _absolute_root(root)
+    if not absolute.startswith(base):
+        absolute = os.path.realpath(path)
+        if not absolute.startswith(base):
+            return None
+    return absolute[len(base) :].replace(os.sep, "/")
 
 
 @functools.lru_cache(maxsize=512)
@@ -259,6 +274,7 @@ class ConfigResolver:
         self.overrides = overrides
         self.cwd = (cwd or Path.cwd()).resolve()
         self._by_dir: dict[Path, Settings] = {}
+        self._by_path: dict[str, Settings] = {}
         self._forced: Settings | None = None
         if config_file is not None:
             table = read_table(config_file)
@@ -268,10 +284,14 @@ class ConfigResolver:
     def for_path(self, path: Path) -> Settings:
         if self._forced is not None:
             return self._forced
-        folder = path.resolve()
-        if not folder.is_dir():
-            folder = folder.parent
-        return self._for_dir(folder)
+        key = str(path)
+        settings = self._by_path.get(key)
+        if settings is None:
+            folder = Path(os.path.abspath(path))
+            if not folder.is_dir():
+                folder = folder.parent
+            settings = self._by_path[key] = self._for_dir(folder)
+        return settings
 
     def _for_dir(self, folder: Path) -> Settings:
         cached = self._by_dir.get(folder)

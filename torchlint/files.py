@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from torchlint.config import DOCUMENTS, NOTEBOOKS, ConfigResolver, glob_match
+from torchlint.config import DOCUMENTS, NOTEBOOKS, ConfigResolver, glob_match, relative_to
 from torchlint.gitignore import GitIgnore
 
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -16,10 +16,7 @@ def _excluded(path: Path, resolver: ConfigResolver, *, whole_path: bool = False)
     """Walked entries are checked by name (their folders were checked on the way down);
     an explicitly named file, with --force-exclude, by every folder above it too."""
     settings = resolver.for_path(path)
-    try:
-        relative = path.resolve().relative_to(settings.root.resolve()).as_posix()
-    except ValueError:
-        relative = path.name
+    relative = relative_to(path, settings.root) or path.name
     name = path.name
     for pattern in settings.excludes:
         if "/" in pattern.rstrip("/"):
@@ -55,7 +52,7 @@ def _ignored_by_git(
 ) -> bool:
     if not resolver.for_path(path).respect_gitignore:
         return False
-    return gitignore.ignored(path.resolve(), is_dir, check_parents=parents)
+    return gitignore.ignored(Path(os.path.abspath(path)), is_dir, check_parents=parents)
 
 
 def _document_included(path: Path, resolver: ConfigResolver) -> bool:
