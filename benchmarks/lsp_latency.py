@@ -202,30 +202,28 @@ async def run(sizes: list[int], edits: int) -> None:
 
 def engine_ms(lines: int, runs: int = 5) -> float:
     """The engine alone, in this process: the median time of the lint the server's worker runs."""
-    from server.configuration import Plan
     from server.worker import lint
-    from torchlint.rules import ALL_RULES
+    from torchlint.config import Settings
 
-    source, plan = generate(lines), Plan(tuple(rule.code for rule in ALL_RULES))
+    source, settings = generate(lines), Settings(root=Path.cwd())  # every rule
     timings = []
     for _ in range(runs):
         started = time.perf_counter()
-        lint(source, "bench.py", plan)
+        lint(source, "bench.py", settings)
         timings.append((time.perf_counter() - started) * 1000)
     return percentile(timings, 0.5)
 
 
 def profile_engine(lines: int) -> None:
     """cProfile of the engine call the server's worker makes for one lint."""
-    from server.configuration import Plan
     from server.worker import lint
-    from torchlint.rules import ALL_RULES
+    from torchlint.config import Settings
 
-    source, plan = generate(lines), Plan(tuple(rule.code for rule in ALL_RULES))
-    lint(source, "bench.py", plan)  # warm up imports and caches
+    source, settings = generate(lines), Settings(root=Path.cwd())  # every rule
+    lint(source, "bench.py", settings)  # warm up imports and caches
     profiler = cProfile.Profile()
     profiler.enable()
-    lint(source, "bench.py", plan)
+    lint(source, "bench.py", settings)
     profiler.disable()
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)

@@ -7,24 +7,10 @@ generation are stale.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from server.settings import EditorSettings
-from torchlint.config import DEFAULT_TIMEOUT, ConfigError, ConfigResolver, Settings
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What the engine process needs to lint one document, as the CLI would lint that file."""
-
-    codes: tuple[str, ...]
-    options: tuple[tuple[str, str], ...] = ()  # the rules' options (`target-torch-version`)
-    timeout: float = DEFAULT_TIMEOUT  # `per-file-timeout`
-
-
-def _plan(settings: Settings, path: Path) -> Plan:
-    return Plan(settings.codes_for(path), settings.rule_options(), settings.per_file_timeout)
+from torchlint.config import ConfigError, ConfigResolver, Settings
 
 
 class Configuration:
@@ -46,12 +32,12 @@ class Configuration:
         select = tuple(overrides.select) if overrides.select is not None else ("ALL",)
         return Settings(root=Path.cwd(), select=select, ignore=tuple(overrides.ignore))
 
-    def plan_for(self, path: str | None) -> tuple[Plan, ConfigError | None]:
-        """The plan for a document (None: not a file), and the configuration error that forced the defaults."""
+    def settings_for(self, path: str | None) -> tuple[Settings, ConfigError | None]:
+        """The settings the CLI would lint a document's file with (None: not a file, the defaults), and
+        the configuration error that forced the defaults."""
         if path is None:
-            return _plan(self._defaults(), Path("untitled.py")), None
+            return self._defaults(), None
         try:
-            settings = self._resolver.for_path(Path(path))
+            return self._resolver.for_path(Path(path)), None
         except ConfigError as error:
-            return _plan(self._defaults(), Path(path)), error
-        return _plan(settings, Path(path)), None
+            return self._defaults(), error

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from lsprotocol import types
 
@@ -50,6 +51,13 @@ def to_lsp(diagnostic: Diagnostic, index: LineIndex, version: int) -> types.Diag
         source=SOURCE,
         data={"version": version, "fixes": [_fix_data(fix, index) for fix in fixes]},
     )
+
+
+class Published(NamedTuple):
+    """One document's findings as the client gets them, and the document version they are for."""
+
+    version: int
+    items: list[types.Diagnostic]
 
 
 @dataclass(frozen=True)

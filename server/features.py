@@ -38,14 +38,13 @@ def create_server() -> TorchlintServer:
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: TorchlintServer, params: None) -> None:
-        for document in ls.documents:
-            ls.cancel(document.uri)
+        ls.cancel_all()
         await ls.engine.stop()
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: TorchlintServer, params: types.DidOpenTextDocumentParams) -> None:
         item = params.text_document
-        ls.documents.open(item.uri, item.version, item.text)
+        ls.documents.open(item.uri, item.version, item.text, item.language_id)
         if not ls.pull_diagnostics:
             ls.schedule(item.uri, 0)
 
@@ -64,6 +63,27 @@ def create_server() -> TorchlintServer:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: TorchlintServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.close(params.text_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def notebook_did_open(ls: TorchlintServer, params: types.DidOpenNotebookDocumentParams) -> None:
+        notebook = ls.notebooks.open(params)
+        if not ls.pull_diagnostics:
+            ls.schedule(notebook.uri, 0)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def notebook_did_change(ls: TorchlintServer, params: types.DidChangeNotebookDocumentParams) -> None:
+        notebook = ls.notebooks.change(params, ls.encoding)
+        if notebook is not None:  # a pull client too: its other cells' findings may change
+            ls.schedule(notebook.uri, ls.config.editor.debounce_ms / 1000)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
+    def notebook_did_save(ls: TorchlintServer, params: types.DidSaveNotebookDocumentParams) -> None:
+        if ls.notebooks.get(params.notebook_document.uri) is not None and not ls.pull_diagnostics:
+            ls.schedule(params.notebook_document.uri, 0)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def notebook_did_close(ls: TorchlintServer, params: types.DidCloseNotebookDocumentParams) -> None:
+        ls.close_notebook(params.notebook_document.uri)
 
     @server.feature(
         types.TEXT_DOCUMENT_DIAGNOSTIC,
@@ -96,9 +116,9 @@ def create_server() -> TorchlintServer:
         at = index.from_lsp(params.position)
         if at is None:
             return None
-        version = document.version
+        key = document.key
         result = await ls.result_for(document)
-        findings = [d for d in result.diagnostics if covers(d, at)] if result.version == version else []
+        findings = [d for d in result.diagnostics if covers(d, at)] if result.key == key else []
         name = name_at(index.lines[at.line - 1], at.column - 1)
         binding = None
         if name is not None:
@@ -171,8 +191,8 @@ def _quick_fixes(
                 )
             )
         code, line = str(diagnostic.code), diagnostic.range.start.line + 1
-        if code not in RULE_CODES or (line, code) in silenced:
-            continue
+        if code not in RULE_CODES or (line, code) in silenced or not document.is_python:
+            continue  # a Markdown document is not Python as a whole: no suppression comment is offered there
         silenced.add((line, code))
         comments = comments or actions.CommentMap(document.text)
         noqa = comments.noqa_edit(line, code)

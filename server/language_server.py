@@ -1,5 +1,8 @@
-"""The server's state and its core loop: lint each document as it changes, publish (push) or answer
-(pull) the findings, and drop any result the document or the configuration has moved past.
+"""The server's state and its core loop: lint each document (or notebook) as it changes, publish (push)
+or answer (pull) the findings, and drop any result the document or the configuration has moved past.
+
+A notebook is linted as one program, its findings published on its cells' documents; a pull client
+re-pulls only the cells it edits, so when another cell's findings change it is asked to pull again.
 
 Everything here runs on the event loop; the engine itself runs in `server.worker`, and this process
 does not even import it (LibCST and the rules) until it needs their documentation or an error.
@@ -15,40 +18,51 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.capabilities import get_capability
-from pygls.exceptions import JsonRpcException
+from pygls.exceptions import FeatureRequestError, JsonRpcException, JsonRpcParseError
 from pygls.lsp.server import LanguageServer
 
 from server.actions import workspace_edit
 from server.configuration import Configuration
-from server.convert import QuickFix, read_data, to_lsp
+from server.convert import Published, QuickFix, read_data
 from server.documents import Document, Documents
 from server.engine_process import EngineFailure, EngineProcess
-from server.positions import UTF16, LineIndex
+from server.notebooks import CELL_LANGUAGES, NOTEBOOK_TYPE, Notebook, Notebooks
+from server.positions import UTF16
 from server.protocol import TorchlintProtocol
 from server.settings import SECTION, parse_settings
 from torchlint import __version__
-from torchlint.config import ConfigError
+from torchlint.config import ConfigError, Settings
 from torchlint.diagnostics import INTERNAL_ERROR_CODE, Applicability, Diagnostic
 
 if TYPE_CHECKING:
+    from pygls.server import ServerErrors
+
     from torchlint.api import TensorBinding
 
 CLIENT_TIMEOUT_S = 10.0
 PYPROJECT = "pyproject.toml"
+NOTEBOOK_SYNC = types.NotebookDocumentSyncOptions(
+    notebook_selector=[
+        types.NotebookDocumentFilterWithNotebook(
+            notebook=NOTEBOOK_TYPE, cells=[types.NotebookCellLanguage(language=language) for language in CELL_LANGUAGES]
+        )
+    ],
+    save=True,
+)
+Target = Document | Notebook  # what one lint reads
 
 
 @dataclass(frozen=True)
 class LintResult:
-    uri: str
-    serial: int  # which opening of the document
-    version: int
+    uri: str  # of the document or the notebook
+    key: tuple[int, int]  # which opening, which text (see `Document.key`, `Notebook.key`)
     generation: int  # of the configuration
     diagnostics: list[Diagnostic]
-    published: list[types.Diagnostic]
+    published: dict[str, Published]  # by document URI: the document's own, or each cell's of a notebook
 
     @property
     def result_id(self) -> str:
-        return f"{self.serial}.{self.version}.{self.generation}"
+        return f"{self.key[0]}.{self.key[1]}.{self.generation}"
 
 
 class TorchlintServer(LanguageServer):
@@ -57,9 +71,11 @@ class TorchlintServer(LanguageServer):
             "torchlint",
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            notebook_document_sync=NOTEBOOK_SYNC,
             protocol_cls=TorchlintProtocol,
         )
         self.documents = Documents()
+        self.notebooks = Notebooks()
         self.config = Configuration()
         self.engine = EngineProcess()
         self.ready = asyncio.Event()  # set once the client's settings are in: no lint runs before
@@ -68,6 +84,7 @@ class TorchlintServer(LanguageServer):
         self._results: dict[str, LintResult] = {}
         self._facts: dict[str, tuple[tuple[int, int], list[TensorBinding]]] = {}
         self._pending: dict[str, asyncio.Task[None]] = {}
+        self._shown: dict[str, dict[str, Published]] = {}  # by notebook: what the client has of each cell
         self._reported: set[str] = set()  # configuration errors shown since the last reload
         self._background: set[asyncio.Future[Any]] = set()
 
@@ -98,6 +115,16 @@ class TorchlintServer(LanguageServer):
     def show(self, message: str, kind: types.MessageType) -> None:
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))
         self.log(message, kind)
+
+    def report_server_error(self, error: Exception, source: ServerErrors) -> None:
+        """An error outside a request's answer: a frame that is not JSON at all (all that pygls reports while
+        reading one) gets JSON-RPC's Parse Error; each is logged, not shown: it is the client's bug or ours."""
+        if source is FeatureRequestError:
+            return  # the request was answered with it
+        if source is JsonRpcException:
+            assert isinstance(self.protocol, TorchlintProtocol)
+            self.protocol.refuse(None, JsonRpcParseError())
+        self.log(f"torchlint: {error!r}", types.MessageType.Error)
 
     def spawn(self, work: Awaitable[Any]) -> None:
         """Run `work` alongside, keeping it referenced until it is done."""
@@ -173,8 +200,8 @@ class TorchlintServer(LanguageServer):
             if self.supports("workspace.diagnostics.refresh_support"):
                 self.spawn(self._request("diagnostic refresh", self.workspace_diagnostic_refresh_async(None)))
         else:
-            for document in self.documents:
-                self.schedule(document.uri, 0)
+            for target in [*self.documents, *self.notebooks]:
+                self.schedule(target.uri, 0)
         if self.supports("workspace.inlay_hint.refresh_support"):
             self.spawn(self._request("inlay hint refresh", self.workspace_inlay_hint_refresh_async(None)))
 
@@ -186,49 +213,52 @@ class TorchlintServer(LanguageServer):
 
     # Linting.
 
+    def target(self, uri: str) -> Target | None:
+        return self.documents.get(uri) or self.notebooks.get(uri)
+
     def is_current(self, result: LintResult) -> bool:
-        document = self.documents.get(result.uri)
-        return (
-            document is not None
-            and (document.serial, document.version) == (result.serial, result.version)
-            and result.generation == self.config.generation
-        )
+        target = self.target(result.uri)
+        return target is not None and target.key == result.key and result.generation == self.config.generation
 
     def current_result(self, uri: str) -> LintResult | None:
         result = self._results.get(uri)
         return result if result is not None and self.is_current(result) else None
 
-    async def analyse(self, document: Document) -> LintResult:
-        serial, version, text, generation = document.serial, document.version, document.text, self.config.generation
-        plan, error = self.config.plan_for(document.path)
+    async def analyse(self, target: Target) -> LintResult:
+        key, generation, view = target.key, self.config.generation, target.view()
+        settings, error = self.config.settings_for(target.path)
         if error is not None:
             self._report_config_error(error)
+        name = target.lint_name
+        diagnostics = [] if name is None else await self._lint(view.text, name, target.name, settings)
+        return LintResult(target.uri, key, generation, diagnostics, view.split(diagnostics, self.encoding))
+
+    async def _lint(self, text: str, name: str, shown_as: str, settings: Settings) -> list[Diagnostic]:
+        """The engine's findings; a TL002 (and a log line) when it gives none."""
         try:
             diagnostics: list[Diagnostic] = await self.engine.call(
-                "lint", text, document.name, plan, within_s=plan.timeout
+                "lint", text, name, settings, within_s=settings.per_file_timeout
             )
         except EngineFailure as failure:
             from torchlint.engine import internal_error  # the engine lives in the worker: imported on failure only
 
-            crash = internal_error(document.name, failure)
+            crash = internal_error(shown_as, failure)
             diagnostics = [replace(crash, detail=failure.detail or None)]  # the server's own stack says nothing
         for diagnostic in diagnostics:
             if diagnostic.code == INTERNAL_ERROR_CODE:
                 detail = f"\n{diagnostic.detail}" if diagnostic.detail else ""
-                self.log(f"torchlint: {document.name}: {diagnostic.message}{detail}", types.MessageType.Error)
-        index = LineIndex(text, self.encoding)
-        published = [to_lsp(diagnostic, index, version) for diagnostic in diagnostics]
-        return LintResult(document.uri, serial, version, generation, diagnostics, published)
+                self.log(f"torchlint: {shown_as}: {diagnostic.message}{detail}", types.MessageType.Error)
+        return diagnostics
 
-    async def result_for(self, document: Document) -> LintResult:
+    async def result_for(self, target: Target) -> LintResult:
         """The findings for the document as it is now: cached, else computed (and cached if still current)."""
-        cached = self.current_result(document.uri)
+        cached = self.current_result(target.uri)
         if cached is not None:
             return cached
         await self.ready.wait()
-        result = await self.analyse(document)
+        result = await self.analyse(target)
         if self.is_current(result):
-            self._results[document.uri] = result
+            self._results[target.uri] = result
         return result
 
     def schedule(self, uri: str, delay_s: float) -> None:
@@ -241,25 +271,63 @@ class TorchlintServer(LanguageServer):
         if task is not None:
             task.cancel()
 
+    def cancel_all(self) -> None:
+        for uri in list(self._pending):
+            self.cancel(uri)
+
     async def _lint_and_publish(self, uri: str, delay_s: float) -> None:
         try:
             if delay_s > 0:
                 await asyncio.sleep(delay_s)
             await self.ready.wait()
-            document = self.documents.get(uri)
-            if document is None:
+            target = self.target(uri)
+            if target is None:
                 return
-            result = await self.analyse(document)
+            result = await self.analyse(target)
             if not self.is_current(result):
                 return  # the text or the configuration moved on meanwhile: a newer lint is on its way
             self._results[uri] = result
-            params = types.PublishDiagnosticsParams(uri=uri, version=result.version, diagnostics=result.published)
-            self.text_document_publish_diagnostics(params)
+            if isinstance(target, Document):
+                (published,) = result.published.values()
+                self._send(uri, published)
+            elif self.pull_diagnostics:
+                self._ask_for_pulls(uri, result)
+            else:
+                self._publish_cells(uri, result)
         except Exception:  # one document's failure must not stop the others
             self.log(f"torchlint: linting {uri} failed:\n{traceback.format_exc()}", types.MessageType.Error)
         finally:
             if self._pending.get(uri) is asyncio.current_task():
                 del self._pending[uri]
+
+    def _send(self, uri: str, published: Published) -> None:
+        params = types.PublishDiagnosticsParams(uri=uri, version=published.version, diagnostics=published.items)
+        self.text_document_publish_diagnostics(params)
+
+    def _clear(self, uri: str) -> None:
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    def _publish_cells(self, notebook: str, result: LintResult) -> None:
+        """Push each cell whose findings changed (a cell never sent any has none), and clear the cells the
+        notebook no longer has."""
+        shown = self._shown.setdefault(notebook, {})
+        for uri in shown.keys() - result.published.keys():
+            if shown.pop(uri).items:
+                self._clear(uri)
+        for uri, published in result.published.items():
+            before = shown.get(uri)
+            if published.items != (before.items if before is not None else []):
+                self._send(uri, published)
+            shown[uri] = published
+
+    def _ask_for_pulls(self, notebook: str, result: LintResult) -> None:
+        """Pull: when a cell the client has findings for (an unedited one: it re-pulls those it edits) now has
+        others, ask for a diagnostic refresh."""
+        shown = self._shown.setdefault(notebook, {})
+        if any(shown[uri] != published for uri, published in result.published.items() if uri in shown):
+            shown.update(result.published)
+            if self.supports("workspace.diagnostics.refresh_support"):
+                self.spawn(self._request("diagnostic refresh", self.workspace_diagnostic_refresh_async(None)))
 
     def close(self, uri: str) -> None:
         self.cancel(uri)
@@ -267,45 +335,65 @@ class TorchlintServer(LanguageServer):
         self._results.pop(uri, None)
         self._facts.pop(uri, None)
         if not self.pull_diagnostics:
-            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+            self._clear(uri)
+
+    def close_notebook(self, uri: str) -> None:
+        self.cancel(uri)
+        self.notebooks.close(uri)
+        self._results.pop(uri, None)
+        shown = self._shown.pop(uri, {})
+        if not self.pull_diagnostics:
+            for cell, published in shown.items():
+                if published.items:
+                    self._clear(cell)
 
     async def pull(self, uri: str, previous_result_id: str | None) -> types.DocumentDiagnosticReport:
-        document = self.documents.get(uri)
-        if document is None:
+        """The findings of a document, or of a notebook cell."""
+        target = self.documents.get(uri) or self.notebooks.owner(uri)
+        if target is None:
             return types.RelatedFullDocumentDiagnosticReport(items=[])
-        result = await self.result_for(document)
+        result = await self.result_for(target)
         if not self.is_current(result):
             raise JsonRpcException(
                 message="the document changed while it was being linted",
                 code=types.LSPErrorCodes.ServerCancelled,
                 data={"retriggerRequest": True},
             )
+        published = result.published.get(uri, Published(0, []))
+        if isinstance(target, Notebook):
+            self._shown.setdefault(target.uri, {})[uri] = published
         if previous_result_id == result.result_id:
             return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result.result_id)
-        return types.RelatedFullDocumentDiagnosticReport(items=result.published, result_id=result.result_id)
+        return types.RelatedFullDocumentDiagnosticReport(items=published.items, result_id=result.result_id)
 
     # What else the engine knows.
 
     async def facts_for(self, document: Document) -> list[TensorBinding]:
-        key, text = (document.serial, document.version), document.text
+        """What the engine inferred about each tensor name (none in a document that is not all Python)."""
+        key, text = document.key, document.text
+        if not document.is_python:
+            return []
         cached = self._facts.get(document.uri)
         if cached is not None and cached[0] == key:
             return cached[1]
-        timeout = self.config.plan_for(document.path)[0].timeout
+        timeout = self.config.settings_for(document.path)[0].per_file_timeout
         try:
             bindings: list[TensorBinding] = await self.engine.call("facts", text, timeout, within_s=timeout)
         except EngineFailure as failure:
             self.log(f"torchlint: tensor facts for {document.name} failed: {failure}", types.MessageType.Error)
             return []
-        if (document.serial, document.version) == key:
+        if document.key == key:
             self._facts[document.uri] = (key, bindings)
         return bindings
 
     async def fix_all(self, document: Document) -> str:
         """The text with every safe fix applied."""
-        plan, _ = self.config.plan_for(document.path)
+        settings, _ = self.config.settings_for(document.path)
+        name = document.lint_name
+        if name is None:
+            return document.text
         try:
-            return await self.engine.call("fix_all", document.text, document.name, plan, within_s=plan.timeout)
+            return await self.engine.call("fix_all", document.text, name, settings, within_s=settings.per_file_timeout)
         except EngineFailure as failure:
             self.log(f"torchlint: fixing {document.name} failed: {failure}", types.MessageType.Error)
             return document.text
@@ -319,7 +407,7 @@ class TorchlintServer(LanguageServer):
         result = self.current_result(uri)
         if result is None:
             return None
-        for published in result.published:
+        for published in result.published[uri].items:
             if published.code == diagnostic.code and published.range == diagnostic.range:
                 return read_data(published.data)
         return None

@@ -1,5 +1,5 @@
 """Position encoding: UTF-8 whenever the client offers it, else pygls' choice (the client's first
-supported encoding, UTF-16 when it names none)."""
+supported encoding, UTF-16 when it names none). Malformed messages: see `server.malformed`."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from collections.abc import Generator
 from typing import Any
 
 from lsprotocol import types
-from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
+from server.malformed import ReadsMalformedMessages
 from server.positions import UTF8
 
 
@@ -20,7 +20,7 @@ def prefer_utf8(capabilities: types.ClientCapabilities) -> None:
         general.position_encodings = [UTF8, *(e for e in general.position_encodings if e != UTF8)]
 
 
-class TorchlintProtocol(LanguageServerProtocol):
+class TorchlintProtocol(ReadsMalformedMessages):
     @lsp_method(types.INITIALIZE)
     def lsp_initialize(self, params: types.InitializeParams) -> Generator[Any, Any, types.InitializeResult]:
         prefer_utf8(params.capabilities)

@@ -1,5 +1,7 @@
 """The engine's own process: the server sends it source texts, it sends back findings and facts.
 
+Linting and fixing go through `torchlint.runner.lint_text`/`fix_text`, the CLI's own path for a file
+(Python, Markdown fences, notebooks; snippet aliases), so the editor and the CLI agree on every finding.
 Each request runs under the CLI's per-file time bound (TL003 past it). Whatever still goes wrong
 beyond the engine's own guards (a native crash in the parser, a hang the time bound cannot
 interrupt) costs this process and a TL002 diagnostic, never the server; and the engine's CPU time
@@ -14,18 +16,15 @@ from __future__ import annotations
 import sys
 import traceback
 from collections.abc import Callable
-from typing import BinaryIO, TypeVar
+from typing import BinaryIO
 
-from server.configuration import Plan
 from server.frames import HEADER, decode, encode
 from torchlint.api import TensorBinding, inferred_facts
+from torchlint.config import Settings
 from torchlint.diagnostics import Diagnostic
-from torchlint.engine import AnalysisTimeout, analysis_limit, lint_source
-from torchlint.fixer import fix_source
-from torchlint.rules import RULES_BY_CODE
-from torchlint.runner import time_bound  # importing it also raises the recursion limit, as for the CLI
+from torchlint.engine import AnalysisTimeout
+from torchlint.runner import fix_text, lint_text, time_bound  # importing it also raises the recursion limit
 
-T = TypeVar("T")
 READY = "ready"  # the first frame: the imports are done, time bounds can start
 
 
@@ -46,36 +45,27 @@ def read_frame(stream: BinaryIO) -> object | None:
     return decode(data)
 
 
-def _bounded(timeout: float, work: Callable[[], T], late: Callable[[], T]) -> T:
-    """`work()`, or `late()` when it runs past `timeout` seconds (the CLI's per-file time bound)."""
-    try:
-        with time_bound(timeout):
-            return work()
-    except AnalysisTimeout:
-        return late()
-
-
-def lint(source: str, path: str, plan: Plan) -> list[Diagnostic]:
-    rules = [RULES_BY_CODE[code] for code in plan.codes]
-    return _bounded(
-        plan.timeout,
-        lambda: lint_source(source, path, rules, options=dict(plan.options)),
-        lambda: [analysis_limit(path, f"it took longer than {plan.timeout:g} s (per-file-timeout)")],
-    )
+def lint(text: str, path: str, settings: Settings) -> list[Diagnostic]:
+    """The findings in `text` as the CLI would report them for the file `path` (Python or Markdown by its
+    suffix, or the notebook JSON the server builds from a notebook's cells)."""
+    outcome = lint_text(text, path, settings)
+    if outcome.error is not None:  # a text the engine cannot read at all: a TL002 for the server to show
+        raise ValueError(outcome.error)
+    return outcome.diagnostics
 
 
 def facts(source: str, timeout: float) -> list[TensorBinding]:
-    return _bounded(timeout, lambda: inferred_facts(source), list)
+    """What the engine inferred about each tensor name; none when it runs past `timeout` seconds."""
+    try:
+        with time_bound(timeout):
+            return inferred_facts(source)
+    except AnalysisTimeout:
+        return []
 
 
-def fix_all(source: str, path: str, plan: Plan) -> str:
-    """The source with every safe fix applied (the text itself when there is none, or no time)."""
-    rules = [RULES_BY_CODE[code] for code in plan.codes]
-    return _bounded(
-        plan.timeout,
-        lambda: fix_source(source, path, rules, unsafe=False, options=dict(plan.options)).source,
-        lambda: source,
-    )
+def fix_all(text: str, path: str, settings: Settings) -> str:
+    """The text with every safe fix applied (the text itself when there is none, or no time)."""
+    return fix_text(text, path, settings)[1]
 
 
 HANDLERS: dict[str, Callable[..., object]] = {"lint": lint, "facts": facts, "fix_all": fix_all}

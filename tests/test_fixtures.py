@@ -135,3 +135,17 @@ def test_stand_in_substitution() -> None:
     assert meta_stand_in(source) == (
         'x = torch.rand(2, device="meta")\ny = x.to("meta")\nd = "meta" if True else "cpu"'
     )
+
+
+SHAPE_FAILURES = [f for f in FIXTURES if f.code.startswith("TL5") and f.raises is not None]
+
+
+@pytest.mark.parametrize("fixture", _params(SHAPE_FAILURES, device_marks=False))
+def test_shape_message_is_torchs(fixture: Fixture) -> None:
+    """A shape finding states torch's own error: the runtime header's message is part of it."""
+    assert fixture.raises is not None
+    source = fixture.path.read_text(encoding="utf-8")
+    messages = [d.message for d in lint_source(source, str(fixture.path), ALL_RULES) if d.code == fixture.code]
+    assert messages, f"{fixture.id}: no {fixture.code} finding"
+    for message in messages:
+        assert fixture.raises[1] in message, f"{fixture.raises[1]!r} not in {message!r}"

@@ -1,4 +1,7 @@
-"""Tensor facts, checked against `# reveal:` comments in tests/inference_cases (mypy's reveal_type, inline)."""
+"""Tensor facts, checked against inline comments in tests/inference_cases (mypy's reveal_type, inline).
+
+`# reveal: DEVICE [grad]` states devices and gradients; `# shape: SHAPE [DTYPE]; ...` shapes and dtypes.
+"""
 
 from __future__ import annotations
 
@@ -7,35 +10,64 @@ from pathlib import Path
 
 import pytest
 
-from torchlint.api import inferred_facts
+from torchlint.api import TensorBinding, inferred_facts
 
 CASES = sorted((Path(__file__).parent / "inference_cases").glob("*.py"))
 _REVEAL = re.compile(r"#\s*reveal:\s*(?P<facts>.+)$")
+_SHAPE = re.compile(r"#\s*shape:\s*(?P<facts>.+)$")
 
 
-def expectations(source: str) -> dict[int, list[str]]:
+def expectations(source: str, pattern: re.Pattern[str] = _REVEAL, separator: str = ",") -> dict[int, list[str]]:
     return {
-        number: [part.strip() for part in match["facts"].split(",")]
+        number: [part.strip() for part in match["facts"].split(separator)]
         for number, line in enumerate(source.splitlines(), 1)
-        if not line.startswith("#") and (match := _REVEAL.search(line))
+        if not line.startswith("#") and (match := pattern.search(line))
     }
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def _with(pattern: re.Pattern[str], separator: str) -> list[Path]:
+    return [c for c in CASES if expectations(c.read_text(encoding="utf-8"), pattern, separator)]
+
+
+def _compare(expected: dict[int, list[str]], actual: dict[int, list[str]]) -> list[str]:
+    mismatches = []
+    for line, facts in expected.items():
+        found = actual.get(line, [])
+        if facts == ["none"]:
+            if found:
+                mismatches.append(f"line {line}: expected no tensor, got {found}")
+        elif found != facts:
+            mismatches.append(f"line {line}: expected {facts}, got {found}")
+    return mismatches
+
+
+def test_every_case_has_expectations() -> None:
+    for case in CASES:
+        source = case.read_text(encoding="utf-8")
+        assert expectations(source) or expectations(source, _SHAPE, ";"), f"{case.name} proves nothing"
+
+
+@pytest.mark.parametrize("case", _with(_REVEAL, ","), ids=lambda c: c.name)
 def test_revealed_facts(case: Path) -> None:
     source = case.read_text(encoding="utf-8")
-    expected = expectations(source)
-    assert expected, "a case file without expectations proves nothing"
     bindings: dict[int, list[str]] = {}
     for binding in inferred_facts(source):
         described = binding.device + (" grad" if binding.requires_grad else "")
         bindings.setdefault(binding.start.line, []).append(described)
-    mismatches = []
-    for line, facts in expected.items():
-        actual = bindings.get(line, [])
-        if facts == ["none"]:
-            if actual:
-                mismatches.append(f"line {line}: expected no tensor, got {actual}")
-        elif actual != facts:
-            mismatches.append(f"line {line}: expected {facts}, got {actual}")
+    mismatches = _compare(expectations(source), bindings)
+    assert not mismatches, "\n".join(mismatches)
+
+
+def _shape_of(binding: TensorBinding) -> str:
+    shape = "unknown" if binding.shape is None else "[" + ", ".join(str(d) for d in binding.shape) + "]"
+    return shape + (f" {binding.dtype}" if binding.dtype else "")
+
+
+@pytest.mark.parametrize("case", _with(_SHAPE, ";"), ids=lambda c: c.name)
+def test_revealed_shapes(case: Path) -> None:
+    source = case.read_text(encoding="utf-8")
+    bindings: dict[int, list[str]] = {}
+    for binding in inferred_facts(source):
+        bindings.setdefault(binding.start.line, []).append(_shape_of(binding))
+    mismatches = _compare(expectations(source, _SHAPE, ";"), bindings)
     assert not mismatches, "\n".join(mismatches)

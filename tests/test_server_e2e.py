@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import signal
 import socket
@@ -122,6 +123,7 @@ class Client(LanguageClient):
         self.texts: dict[str, str] = {}
         self.versions: dict[str, int] = {}
         self.negotiated: str | None = None  # the position encoding the server chose
+        self.server_capabilities: types.ServerCapabilities | None = None
         self._arrived = asyncio.Event()
 
     def arrived(self) -> None:
@@ -144,9 +146,9 @@ class Client(LanguageClient):
     def publishes(self, uri: str) -> list[types.PublishDiagnosticsParams]:
         return [p for p in self.published if p.uri == uri]
 
-    def open(self, uri: str, text: str) -> None:
+    def open(self, uri: str, text: str, language_id: str = "python") -> None:
         self.texts[uri], self.versions[uri] = text, 1
-        item = types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+        item = types.TextDocumentItem(uri=uri, language_id=language_id, version=1, text=text)
         self.text_document_did_open(types.DidOpenTextDocumentParams(text_document=item))
 
     def change(self, uri: str, text: str) -> int:
@@ -312,6 +314,7 @@ async def session(
         params = initialize_params(profile, init_options, folders or [])
         result = await asyncio.wait_for(client.initialize_session(params), WAIT_S)
         client.negotiated = result.capabilities.position_encoding
+        client.server_capabilities = result.capabilities
         yield client
         await asyncio.wait_for(client.shutdown_session(), WAIT_S)
         assert client._server is not None and client._server.returncode == 0  # a clean exit
@@ -644,6 +647,168 @@ async def test_syntax_errors_and_unknown_documents(profile: Profile, tmp_path: P
         if profile.pull:
             report = await client.pull(unknown)
             assert isinstance(report, types.RelatedFullDocumentDiagnosticReport) and list(report.items) == []
+
+
+MARKDOWN = """# Tutorial
+
+Prose that Python would not tokenize: don't.
+
+```python
+x = torch.rand(3, device="cuda")
+y = x.numpy()
+```
+
+A fragment:
+
+```python
+def broken(:
+```
+
+   ```py
+   a = torch.Tensor([1, 2])
+   ```
+"""
+
+
+async def test_markdown_fences_are_linted_in_document_lines(profile: Profile, tmp_path: Path) -> None:
+    """Python fences form one program (snippet aliases: `torch` unimported), findings on the Markdown's own
+    lines and columns (an indented fence shifts them); a fence that does not parse is a TL001."""
+    uri, untitled = (tmp_path / "tutorial.md").as_uri(), "untitled:Untitled-1"
+    expected = [("TL401", 6, 4), ("TL001", 12, 11), ("TL101", 16, 7)]
+    async with session(profile) as client:
+        client.open(uri, MARKDOWN, language_id="markdown")
+        found = await client.findings(uri)
+        assert summary(found) == expected
+        assert found[0].range.end == types.Position(line=6, character=13)
+        client.open(untitled, MARKDOWN, language_id="markdown")  # no suffix: the language says Markdown
+        assert summary(await client.findings(untitled)) == expected
+
+        offered = await client.actions(uri, [found[2]], only=[types.CodeActionKind.QuickFix])
+        assert offered and not [a for a in offered if a.title.startswith("Disable")]
+        (fix_all,) = await client.actions(uri, [], only=["source.fixAll"])
+        fixed = client.apply(uri, fix_all.edit)
+        assert "y = x.cpu().numpy()\n" in fixed and "   a = torch.tensor([1, 2], dtype=torch.float32)\n" in fixed
+        client.change(uri, fixed)
+        assert summary(await client.findings(uri)) == [("TL001", 12, 11)]
+
+
+def with_notebooks(profile: Profile) -> Profile:
+    def capabilities() -> types.ClientCapabilities:
+        capabilities = profile.capabilities()
+        capabilities.notebook_document = types.NotebookDocumentClientCapabilities(
+            synchronization=types.NotebookDocumentSyncClientCapabilities()
+        )
+        return capabilities
+
+    return Profile(profile.name, capabilities, profile.encoding, profile.pull)
+
+
+NOTEBOOK_CELLS = [
+    (types.NotebookCellKind.Code, "python", 'import torch\ndev = torch.device("cuda")\n'),
+    (types.NotebookCellKind.Markup, "markdown", "# Notes\n"),
+    (types.NotebookCellKind.Code, "python", "x = torch.rand(3, device=dev)\ny = x.numpy()\n"),  # TL401: `dev`, cell 1
+    (types.NotebookCellKind.Code, "python", 's = "é😀"; a = torch.Tensor([1, 2])\n'),  # TL101
+]
+
+
+async def test_notebook_cells_are_one_program_published_per_cell(profile: Profile, tmp_path: Path) -> None:
+    """Code cells in order form one program (cell 3 uses cell 1's device); each finding goes to its cell's
+    document, cell-relative, in the client's encoding; edits, new and deleted cells update them; closing
+    the notebook clears them."""
+    notebook = tmp_path / "train.ipynb"
+    cells = [f"vscode-notebook-cell:{notebook}#W{n}" for n in range(len(NOTEBOOK_CELLS) + 1)]
+    column = units('s = "é😀"; a = ', profile.encoding)
+    async with session(with_notebooks(profile)) as client:
+        assert client.server_capabilities is not None
+        sync = client.server_capabilities.notebook_document_sync
+        assert isinstance(sync, types.NotebookDocumentSyncOptions) and sync.save
+        (selector,) = sync.notebook_selector
+        assert selector.notebook == "jupyter-notebook" and "python" in [c.language for c in selector.cells or []]
+        version = itertools.count(2)
+
+        def change(cells_change: types.NotebookDocumentCellChanges) -> None:
+            identifier = types.VersionedNotebookDocumentIdentifier(uri=notebook.as_uri(), version=next(version))
+            event = types.NotebookDocumentChangeEvent(cells=cells_change)
+            client.notebook_document_did_change(
+                types.DidChangeNotebookDocumentParams(notebook_document=identifier, change=event)
+            )
+
+        async def findings(uri: str, where: Callable[[list[types.Diagnostic]], bool]) -> list[types.Diagnostic]:
+            """A cell's findings once they satisfy `where`: the latest push, or a pull."""
+            if profile.pull:
+                report = await client.pull(uri)
+                assert isinstance(report, types.RelatedFullDocumentDiagnosticReport)
+                assert where(list(report.items)), report.items
+                return list(report.items)
+
+            def latest() -> tuple[list[types.Diagnostic]] | None:
+                mine = client.publishes(uri)
+                return (list(mine[-1].diagnostics),) if mine and where(list(mine[-1].diagnostics)) else None
+
+            (found,) = await client.until(latest, f"findings of {uri}")
+            return found
+
+        client.notebook_document_did_open(
+            types.DidOpenNotebookDocumentParams(
+                notebook_document=types.NotebookDocument(
+                    uri=notebook.as_uri(),
+                    notebook_type="jupyter-notebook",
+                    version=1,
+                    cells=[
+                        types.NotebookCell(kind=kind, document=uri)
+                        for uri, (kind, _, _) in zip(cells, NOTEBOOK_CELLS, strict=False)
+                    ],
+                ),
+                cell_text_documents=[
+                    types.TextDocumentItem(uri=uri, language_id=language, version=1, text=text)
+                    for uri, (_, language, text) in zip(cells, NOTEBOOK_CELLS, strict=False)
+                ],
+            )
+        )
+        numpy = await findings(cells[2], lambda found: codes(found) == ["TL401"])
+        assert summary(numpy) == [("TL401", 1, 4)] and "line 2 of cell 1" in numpy[0].message
+        legacy = await findings(cells[3], lambda found: codes(found) == ["TL101"])
+        assert summary(legacy) == [("TL101", 0, column)]
+        assert legacy[0].range.end.character == column + len("torch.Tensor([1, 2])")
+        if profile.pull:
+            assert await findings(cells[0], lambda found: True) == []
+        else:
+            assert {p.uri for p in client.published} == {cells[2], cells[3]}  # a clean cell is sent nothing
+
+        # Cell 1's device is now the CPU: cell 3's finding goes (a pull client is asked to pull again).
+        refreshes = client.diagnostic_refresh_count
+        cuda = types.Range(start=types.Position(line=1, character=20), end=types.Position(line=1, character=24))
+        edit = types.TextDocumentContentChangePartial(range=cuda, text="cpu")
+        cell_1 = types.VersionedTextDocumentIdentifier(uri=cells[0], version=2)
+        content = types.NotebookDocumentCellContentChanges(document=cell_1, changes=[edit])
+        change(types.NotebookDocumentCellChanges(text_content=[content]))
+        if profile.pull:
+            await client.until(lambda: client.diagnostic_refresh_count > refreshes, "a diagnostic refresh")
+        assert await findings(cells[2], lambda found: found == []) == []
+
+        # Cell 4 deleted (cleared: its finding is gone), a new last cell with a finding of its own.
+        added = types.TextDocumentItem(uri=cells[4], language_id="python", version=1, text="b = torch.Tensor([3])\n")
+        structure = types.NotebookDocumentCellChangeStructure(
+            array=types.NotebookCellArrayChange(
+                start=3,
+                delete_count=1,
+                cells=[types.NotebookCell(kind=types.NotebookCellKind.Code, document=added.uri)],
+            ),
+            did_open=[added],
+            did_close=[types.TextDocumentIdentifier(uri=cells[3])],
+        )
+        change(types.NotebookDocumentCellChanges(structure=structure))
+        assert summary(await findings(cells[4], lambda found: codes(found) == ["TL101"])) == [("TL101", 0, 4)]
+        if not profile.pull:  # a pull client drops a closed document's findings itself
+            assert await findings(cells[3], lambda found: found == []) == []
+
+        client.notebook_document_did_close(
+            types.DidCloseNotebookDocumentParams(
+                notebook_document=types.NotebookDocumentIdentifier(uri=notebook.as_uri()),
+                cell_text_documents=[types.TextDocumentIdentifier(uri=uri) for uri in [*cells[:3], cells[4]]],
+            )
+        )
+        assert await findings(cells[4], lambda found: found == []) == []
 
 
 def engine_process_of(server: int) -> int:

@@ -5,24 +5,28 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from lsprotocol import types
 
 from server.actions import CommentMap, fix_title, wanted, whole_text_edit, workspace_edit
-from server.configuration import Configuration, Plan
+from server.configuration import Configuration
 from server.convert import QuickFix, read_data, to_lsp
 from server.documents import Document, Documents, apply_change
 from server.engine_process import EngineFailure, EngineProcess
 from server.frames import encode
 from server.hover import binding_for, covers, hover_text, name_at, rule_documentation
 from server.inlay import shape_hints, shape_label
+from server.notebooks import CellView, Notebook, Notebooks, NotebookView
 from server.positions import UTF8, UTF16, UTF32, LineIndex, code_points, units
 from server.settings import DEFAULT_DEBOUNCE_MS, EditorSettings, parse_settings, pushed_section
-from server.worker import read_frame, serve
+from server.worker import fix_all, lint, read_frame, serve
 from torchlint.api import TensorBinding, inferred_facts
+from torchlint.config import DEFAULT_TIMEOUT, Settings
 from torchlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Position, Severity
 
 SAMPLE = 'import torch\nx = torch.rand(3, device="cuda")\ny = x.numpy()\n'
@@ -98,6 +102,132 @@ def test_documents_know_paths_and_openings() -> None:
     assert documents.change("file:///never.py", 2, [], UTF16) is None
 
 
+@pytest.mark.parametrize(
+    ("uri", "language", "lint_name", "python"),
+    [
+        ("file:///w/train.py", "python", "/w/train.py", True),
+        ("file:///w/guide.md", "markdown", "/w/guide.md", False),
+        ("file:///w/README", "markdown", "/w/README.md", False),
+        ("untitled:Untitled-1", "markdown", "untitled:Untitled-1.md", False),
+        ("file:///w/GUIDE.MARKDOWN", "plaintext", "/w/GUIDE.MARKDOWN", False),
+        ("file:///w/book.ipynb", "json", None, False),
+    ],
+)
+def test_documents_are_linted_as_python_or_markdown(
+    uri: str, language: str, lint_name: str | None, python: bool
+) -> None:
+    document = Document(uri, 1, "", 1, language)
+    assert (document.lint_name, document.is_python) == (lint_name, python)
+
+
+# Notebooks.
+
+
+def cell_item(uri: str, text: str, language: str = "python") -> types.TextDocumentItem:
+    return types.TextDocumentItem(uri=uri, language_id=language, version=1, text=text)
+
+
+def code_cell(uri: str) -> types.NotebookCell:
+    return types.NotebookCell(kind=types.NotebookCellKind.Code, document=uri)
+
+
+def notebook_change(cells: types.NotebookDocumentCellChanges | None) -> types.DidChangeNotebookDocumentParams:
+    identifier = types.VersionedNotebookDocumentIdentifier(uri="file:///w/nb.ipynb", version=2)
+    return types.DidChangeNotebookDocumentParams(
+        notebook_document=identifier, change=types.NotebookDocumentChangeEvent(cells=cells, metadata={"k": 1})
+    )
+
+
+def open_notebook() -> tuple[Notebooks, Notebook]:
+    notebooks = Notebooks()
+    document = types.NotebookDocument(
+        uri="file:///w/nb.ipynb",
+        notebook_type="jupyter-notebook",
+        version=1,
+        cells=[code_cell("c1"), types.NotebookCell(kind=types.NotebookCellKind.Markup, document="m2"), code_cell("c3")],
+    )
+    items = [cell_item("c1", "a = 1\n"), cell_item("m2", "# Title", "markdown"), cell_item("c3", "b = a\n")]
+    notebook = notebooks.open(
+        types.DidOpenNotebookDocumentParams(notebook_document=document, cell_text_documents=items)
+    )
+    return notebooks, notebook
+
+
+def test_notebook_json_keeps_every_cell_in_order() -> None:
+    notebooks, notebook = open_notebook()
+    assert notebooks.get("file:///w/nb.ipynb") is notebook and notebooks.owner("m2") is notebook
+    assert notebooks.owner("elsewhere") is None and notebook.lint_name == "/w/nb.ipynb"
+    assert json.loads(notebook.view().text) == {
+        "cells": [
+            {"cell_type": "code", "source": "a = 1\n"},
+            {"cell_type": "markdown", "source": "# Title"},
+            {"cell_type": "code", "source": "b = a\n"},
+        ]
+    }
+
+
+def test_notebook_changes_structure_text_kind_and_language() -> None:
+    notebooks, notebook = open_notebook()
+    key = notebook.key
+    assert notebooks.change(notebook_change(None), UTF16) is None and notebook.key == key  # metadata alone
+    summary = types.ExecutionSummary(execution_order=1)
+    unchanged = types.NotebookCell(kind=types.NotebookCellKind.Code, document="c1", execution_summary=summary)
+    assert notebooks.change(notebook_change(types.NotebookDocumentCellChanges(data=[unchanged])), UTF16) is None
+
+    edit = types.TextDocumentContentChangePartial(range=span(lsp(0, 4), lsp(0, 5)), text="2")
+    text = types.NotebookDocumentCellContentChanges(
+        document=types.VersionedTextDocumentIdentifier(uri="c1", version=5), changes=[edit]
+    )
+    moved = types.NotebookDocumentCellChangeStructure(  # c3 moved first, c4 new after it, m2 deleted
+        array=types.NotebookCellArrayChange(start=0, delete_count=3, cells=[code_cell("c3"), code_cell("c4")]),
+        did_open=[cell_item("c4", "c = 1\n")],
+        did_close=[types.TextDocumentIdentifier(uri="m2")],
+    )
+    changes = types.NotebookDocumentCellChanges(structure=moved, text_content=[text])
+    assert notebooks.change(notebook_change(changes), UTF16) is notebook and notebook.key != key
+    assert notebook.order == ["c3", "c4"] and notebooks.owner("m2") is None and notebooks.owner("c1") is None
+    assert [(c.uri, c.cell_type, c.text) for c in notebook.view().cells] == [
+        ("c3", "code", "b = a\n"),
+        ("c4", "code", "c = 1\n"),
+    ]
+
+    to_markup = types.NotebookCell(kind=types.NotebookCellKind.Markup, document="c4")
+    reopened = types.NotebookDocumentCellChangeStructure(  # c3 becomes SQL: closed and opened again
+        array=types.NotebookCellArrayChange(start=0, delete_count=1, cells=[code_cell("c3")]),
+        did_open=[cell_item("c3", "select 1", "sql")],
+        did_close=[types.TextDocumentIdentifier(uri="c3")],
+    )
+    changes = types.NotebookDocumentCellChanges(data=[to_markup], structure=reopened)
+    assert notebooks.change(notebook_change(changes), UTF16) is notebook
+    assert [c.cell_type for c in notebook.view().cells] == ["raw", "markdown"]
+    assert notebooks.close(notebook.uri) is notebook and notebooks.get(notebook.uri) is None
+    other = types.DidChangeNotebookDocumentParams(
+        notebook_document=types.VersionedNotebookDocumentIdentifier(uri="file:///other.ipynb", version=1),
+        change=types.NotebookDocumentChangeEvent(),
+    )
+    assert notebooks.change(other, UTF16) is None
+
+
+def test_notebook_findings_go_to_their_cells() -> None:
+    view = NotebookView(
+        (
+            CellView("m1", 3, "# Title", "markdown"),
+            CellView("c2", 4, 's = "é"; x = 1\n', "code"),
+            CellView("c3", 5, "y = 2\n", "code"),
+        )
+    )
+    here = Diagnostic("nb.ipynb", "TL101", "legacy", "m", Severity.WARNING, Position(1, 10), Position(1, 15), cell=2)
+    whole = replace(here, code="TL003", start=Position(1, 1), end=Position(1, 1), cell=None)
+    lost = replace(here, cell=9)
+    found = view.split([here, whole, lost], UTF8)
+    assert list(found) == ["m1", "c2", "c3"] and found["m1"] == (3, []) and found["c3"] == (5, [])
+    version, items = found["c2"]
+    assert version == 4 and [(d.code, d.range.start.character, d.data["version"]) for d in items] == [
+        ("TL101", 10, 4),
+        ("TL003", 0, 4),
+    ]
+
+
 # Settings and configuration.
 
 
@@ -134,20 +264,23 @@ def test_configuration_nearest_pyproject_under_the_editor(tmp_path: Path) -> Non
     )
     path = str(tmp_path / "pkg" / "train.py")
     config = Configuration()
-    plan, error = config.plan_for(path)
-    assert error is None and "TL401" in plan.codes and "TL101" not in plan.codes
-    assert plan.timeout == 3.0 and plan.options == (("target-torch-version", "2.1"),)
+    settings, error = config.settings_for(path)
+    codes = settings.codes_for(Path(path))
+    assert error is None and "TL401" in codes and "TL101" not in codes
+    assert settings.per_file_timeout == 3.0 and settings.rule_options() == (("target-torch-version", "2.1"),)
     config.reload(EditorSettings(select=("TL4",)))
     assert config.generation == 1
-    plan, _ = config.plan_for(path)
-    assert plan.codes and all(code.startswith("TL4") for code in plan.codes)
+    codes = config.settings_for(path)[0].codes_for(Path(path))
+    assert codes and all(code.startswith("TL4") for code in codes)
 
     (tmp_path / "pyproject.toml").write_text("[tool.torchlint]\nselect = [\n", encoding="utf-8")
-    assert config.plan_for(path)[1] is None  # cached until reloaded
+    assert config.settings_for(path)[1] is None  # cached until reloaded
     config.reload()
-    plan, error = config.plan_for(path)
+    settings, error = config.settings_for(path)
     assert error is not None and "not valid TOML" in str(error)
-    assert plan == config.plan_for(None)[0] == Plan(plan.codes) and all(code.startswith("TL4") for code in plan.codes)
+    assert settings == config.settings_for(None)[0] and settings.per_file_timeout == DEFAULT_TIMEOUT
+    codes = settings.codes_for(Path(path))
+    assert codes and all(code.startswith("TL4") for code in codes)
 
 
 # Conversion.
@@ -302,13 +435,16 @@ def test_shape_hints_follow_each_target_with_a_known_shape() -> None:
 # The engine's process.
 
 
+def only(*codes: str) -> Settings:
+    return Settings(root=Path.cwd(), select=codes)
+
+
 def test_worker_answers_each_request_and_reports_exceptions() -> None:
-    plan = Plan(("TL401",))
     requests = io.BytesIO(
-        encode(("lint", (SAMPLE, "a.py", plan)))
+        encode(("lint", (SAMPLE, "a.py", only("TL401"))))
         + encode(("facts", (SAMPLE, 20.0)))
-        + encode(("fix_all", (SAMPLE, "a.py", plan)))
-        + encode(("lint", (SAMPLE, "a.py", Plan(("NOPE",)))))
+        + encode(("fix_all", (SAMPLE, "a.py", only("TL401"))))
+        + encode(("lint", (SAMPLE, "a.py", None)))
     )
     answers = io.BytesIO()
     serve(requests, answers)
@@ -318,8 +454,17 @@ def test_worker_answers_each_request_and_reports_exceptions() -> None:
     assert ok and [d.code for d in found] == ["TL401"]
     assert ok2 and facts == inferred_facts(SAMPLE) and facts
     assert ok3 and "x.cpu().numpy()" in fixed
-    assert not ok4 and "KeyError: 'NOPE'" in failure
+    assert not ok4 and "AttributeError" in failure
     assert read_frame(answers) is None
+
+
+def test_worker_lints_and_fixes_markdown_as_the_cli_does() -> None:
+    text = "Intro\n\n```python\nx = torch.rand(3, device='cuda')\ny = x.numpy()\n```\n"
+    (finding,) = lint(text, "guide.md", only("TL401"))
+    assert (finding.code, finding.start, finding.cell) == ("TL401", Position(5, 5), None)
+    assert "\ny = x.cpu().numpy()\n```" in fix_all(text, "guide.md", only("TL401"))
+    with pytest.raises(ValueError, match="not valid notebook JSON"):
+        lint("{", "book.ipynb", only("TL401"))
 
 
 # A worker with two extra requests: one that dies as a native crash would, one that never answers.
@@ -339,12 +484,12 @@ async def _faults() -> tuple[EngineFailure, EngineFailure, EngineFailure, list[D
         for kind, args, within_s in [
             ("crash", (), 20.0),
             ("hang", (), 0.5),
-            ("lint", (SAMPLE, "a.py", Plan(("NOPE",))), 20.0),
+            ("lint", (SAMPLE, "a.py", None), 20.0),
         ]:
             with pytest.raises(EngineFailure) as failed:
                 await engine.call(kind, *args, within_s=within_s)
             failures.append(failed.value)
-        found = await engine.call("lint", SAMPLE, "a.py", Plan(("TL401",)), within_s=20.0)
+        found = await engine.call("lint", SAMPLE, "a.py", only("TL401"), within_s=20.0)
         return failures[0], failures[1], failures[2], found
     finally:
         await engine.stop()
@@ -355,7 +500,7 @@ def test_engine_process_failures_and_a_fresh_process_after_each() -> None:
     crashed, hung, raised, found = asyncio.run(_faults())
     assert str(crashed) == "the analysis process stopped (killed by SIGSEGV)"
     assert str(hung) == "the analysis gave no answer within 0.5 s and was stopped"
-    assert str(raised) == "the analysis raised an exception" and "KeyError" in raised.detail
+    assert str(raised) == "the analysis raised an exception" and "AttributeError" in raised.detail
     assert [d.code for d in found] == ["TL401"]
 
 
@@ -363,11 +508,11 @@ async def _stale_callers_do_not_mix_up_answers() -> list[list[str]]:
     """A caller cancelled mid-request leaves its answer to be read by its own exchange, not the next one."""
     engine = EngineProcess()
     try:
-        first = asyncio.ensure_future(engine.call("lint", SAMPLE, "a.py", Plan(("TL401",)), within_s=20.0))
+        first = asyncio.ensure_future(engine.call("lint", SAMPLE, "a.py", only("TL401"), within_s=20.0))
         await asyncio.sleep(0)
         first.cancel()
         second = await engine.call(
-            "lint", "import torch\nb = torch.Tensor([1])\n", "b.py", Plan(("TL101",)), within_s=20.0
+            "lint", "import torch\nb = torch.Tensor([1])\n", "b.py", only("TL101"), within_s=20.0
         )
         return [[d.code for d in second]]
     finally:

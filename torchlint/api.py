@@ -11,7 +11,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from torchlint.diagnostics import Diagnostic, Position
 from torchlint.engine import lint_source
 from torchlint.infer.analyzer import Analyzer
-from torchlint.infer.facts import Fact
+from torchlint.infer.facts import Fact, join
 from torchlint.rules import ALL_RULES
 from torchlint.rules.base import Rule
 
@@ -54,15 +54,30 @@ def inferred_facts(source: str) -> list[TensorBinding]:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError:
         return []
-    found: list[tuple[cst.BaseExpression, str, Fact]] = []
+    found: dict[int, tuple[cst.BaseExpression, str, Fact]] = {}
+    # What `forward` bound when analysed again for calls with known input shapes, by target.
+    targeted: dict[int, tuple[cst.BaseExpression, str, list[Fact]]] = {}
     analyzer = Analyzer(module, {})
-    analyzer.on_bind = lambda target, name, fact: found.append((target, name, fact))
+    # Every call is evaluated, as the shape rules do, so that module calls in any expression are seen.
+    analyzer.dispatch[cst.Call] = [analyzer.evaluator.fact]  # type: ignore[list-item]
+
+    def record(target: cst.BaseExpression, name: str, fact: Fact) -> None:
+        if analyzer.targeted:
+            targeted.setdefault(id(target), (target, name, []))[2].append(fact)
+        else:
+            found[id(target)] = (target, name, fact)
+
+    analyzer.on_bind = record
     analyzer.run()
+    for key, (target, name, calls) in targeted.items():
+        if key not in found:  # a tensor only for the calls analysed (a parameter of unknown type otherwise)
+            found[key] = (target, name, _agreed(calls))
     if not found:
         return []
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     result = []
-    for target, name, fact in found:
+    for key, (target, name, generic) in found.items():
+        fact = _with_call_shapes(generic, targeted[key][2] if key in targeted else [])
         where = positions.get(target)
         if where is None:
             continue
@@ -79,3 +94,18 @@ def inferred_facts(source: str) -> list[TensorBinding]:
         )
     result.sort(key=lambda b: (b.start.line, b.start.column))
     return result
+
+
+def _with_call_shapes(fact: Fact, calls: list[Fact]) -> Fact:
+    """A binding in `forward` takes the shape (and dtype) every analysed call agrees on."""
+    if fact.shape is not None or not calls:
+        return fact
+    agreed = _agreed(calls)
+    return fact.but(shape=agreed.shape, dtype=fact.dtype or agreed.dtype)
+
+
+def _agreed(facts: list[Fact]) -> Fact:
+    agreed = facts[0]
+    for other in facts[1:]:
+        agreed = join(agreed, other)
+    return agreed

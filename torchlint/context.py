@@ -14,6 +14,7 @@ from torchlint.infer.facts import Fact, Kind
 
 if TYPE_CHECKING:
     from torchlint.infer.analyzer import Analyzer
+    from torchlint.infer.evaluate import Finding
     from torchlint.rules.base import Rule
 
 
@@ -66,6 +67,10 @@ class RuleContext:
 
     def is_builtin(self, name: str) -> bool:
         return self._analyzer.evaluator.is_builtin(name)
+
+    def shape_finding(self, node: cst.CSTNode) -> Finding | None:
+        """How this call, operator or index definitely fails on the shapes known here, if it does."""
+        return self._analyzer.evaluator.finding(node)
 
     def is_module_class(self, node: cst.ClassDef) -> bool:
         return self._analyzer.is_module_class(node)

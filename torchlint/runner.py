@@ -247,20 +247,25 @@ def check_stdin(
     try:
         if fix is None:
             return (_document(task, source) if is_document_name(name) else _python(task, source)), None
-        from torchlint.fixer import fix_source
-        from torchlint.snippets.aliases import seed
-        from torchlint.snippets.documents import fix_document
-
-        rules, options = _rules(task), dict(task.options)
-        aliases = dict(task.aliases) if task.aliases is not None else None
-        if is_document_name(name):
-            fixed = fix_document(source.text, name, rules, aliases or {}, unsafe=fix.unsafe, options=options)
-            return FileOutcome(name, fixed.diagnostics, fixed=fixed.fixed), fixed.text
-        facts = seed(aliases) if aliases is not None else None
-        outcome = fix_source(source.text, name, rules, unsafe=fix.unsafe, seed=facts, options=options)
-        return FileOutcome(name, outcome.diagnostics, fixed=outcome.fixed), outcome.source
+        return _fixed_text(task, source, name, fix.unsafe)
     except NotebookError as error:
         return FileOutcome(name, error=str(error)), None
+
+
+def _fixed_text(task: FileTask, source: SourceFile, name: str, unsafe: bool) -> tuple[FileOutcome, str]:
+    """The text with its fixes applied, and what remains; the text is not written anywhere."""
+    from torchlint.fixer import fix_source
+    from torchlint.snippets.aliases import seed
+    from torchlint.snippets.documents import fix_document
+
+    rules, options = _rules(task), dict(task.options)
+    aliases = dict(task.aliases) if task.aliases is not None else None
+    if is_document_name(name):
+        fixed = fix_document(source.text, name, rules, aliases or {}, unsafe=unsafe, options=options)
+        return FileOutcome(name, fixed.diagnostics, fixed=fixed.fixed), fixed.text
+    facts = seed(aliases) if aliases is not None else None
+    outcome = fix_source(source.text, name, rules, unsafe=unsafe, seed=facts, options=options)
+    return FileOutcome(name, outcome.diagnostics, fixed=outcome.fixed), outcome.source
 
 
 def lint_text(text: str, path: str, settings: Settings) -> FileOutcome:
@@ -278,6 +283,24 @@ def lint_text(text: str, path: str, settings: Settings) -> FileOutcome:
         return FileOutcome(path, error=str(error))
     except AnalysisTimeout:
         return FileOutcome(path, [analysis_limit(path, f"it took longer than {task.timeout:g} s (per-file-timeout)")])
+
+
+def fix_text(text: str, path: str, settings: Settings, unsafe: bool = False) -> tuple[FileOutcome, str]:
+    """`lint_text`'s counterpart for fixes: the editor's text of `path` with its (safe, unless `unsafe`) fixes
+    applied, under the file's time bound; the text unchanged when it cannot be read or time runs out."""
+    from torchlint.engine import AnalysisTimeout, analysis_limit
+    from torchlint.snippets.notebook import NotebookError
+
+    task = task_for(Path(path), settings)
+    source = SourceFile(text, text.encode("utf-8"), "utf-8")
+    try:
+        with time_bound(task.timeout):
+            return _fixed_text(task, source, path, unsafe)
+    except NotebookError as error:
+        return FileOutcome(path, error=str(error)), text
+    except AnalysisTimeout:
+        late = analysis_limit(path, f"it took longer than {task.timeout:g} s (per-file-timeout)")
+        return FileOutcome(path, [late]), text
 
 
 def is_document_name(name: str) -> bool:

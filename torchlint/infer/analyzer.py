@@ -27,13 +27,17 @@ from torchlint.infer.scope import (
     join_all,
     target_names,
 )
+from torchlint.infer.shapes import symbol
 from torchlint.infer.traverse import walk
 
 Handler = Callable[[cst.CSTNode], None]
+# A call's arguments: the positional facts, and the keyword ones by name.
+Call = tuple[tuple[Fact, ...], tuple[tuple[str, Fact], ...]]
 Block = Iterable[cst.BaseStatement] | cst.BaseSuite
 Dispatch = dict[type, list[Handler]]
 
 _TERMINATORS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
+_MAX_TARGETED = 16  # `forward` analyses with known inputs, per file
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
 
 
@@ -43,6 +47,9 @@ class ClassInfo:
     is_module: bool
     attribute_counts: Counter[str] = field(default_factory=Counter)
     init_attributes: dict[str, Fact] = field(default_factory=dict)
+    # For analysing `forward` again with known inputs: the class body's scope and the methods by name.
+    scope: Scope | None = None
+    methods: dict[str, list[cst.FunctionDef]] = field(default_factory=dict)
 
 
 class _Walker:
@@ -86,6 +93,9 @@ class Analyzer:
         self.module_scope: Scope | None = None
         # Called for every tensor-valued binding (the facts API listens here).
         self.on_bind: Callable[[cst.BaseExpression, str, Fact], None] | None = None
+        # True while `forward` is analysed again for a call with known input shapes.
+        self.targeted = False
+        self.evaluator.shapes = not self.bindings.mutates_shapes
 
     @property
     def scope(self) -> Scope:
@@ -112,23 +122,76 @@ class Analyzer:
         scope.final = scope.env
         while self.pending:
             self._analyse_function(*self.pending.popleft())
+        self._analyse_requests()
+
+    def _analyse_requests(self) -> None:
+        """`forward` of module classes of this file, again with the input shapes they are called on."""
+        done: set[tuple] = set()
+        requests = self.evaluator.requests
+        while requests and len(done) < _MAX_TARGETED:
+            cls, args, init = requests.pop(0)
+            info = self.classes.get(cls)
+            key = (id(cls), args, init)
+            if info is None or info.scope is None or key in done or not self._targetable(info):
+                continue
+            done.add(key)
+            self.targeted = True
+            attributes = self._constructed(info, init)
+            if attributes is not None:
+                self._analyse_function(info.methods["forward"][0], info.scope, info, (args, ()), attributes)
+            while self.pending:
+                self._analyse_function(*self.pending.popleft())
+            self.targeted = False
+
+    def _constructed(self, info: ClassInfo, init: Call | None) -> dict[str, Fact] | None:
+        """The instance's attributes: `__init__` analysed again with the constructor's arguments."""
+        methods = info.methods.get("__init__")
+        if init is None or not methods:
+            return info.init_attributes
+        method = methods[0]
+        self_name = _self_param(method)
+        scope = self._analyse_function(method, info.scope, info, init)  # type: ignore[arg-type]
+        if scope is None or self_name is None:
+            return None
+        prefix = self_name + "."
+        return {k[len(prefix) :]: v for k, v in scope.env.values.items() if k.startswith(prefix)}
+
+    def _targetable(self, info: ClassInfo) -> bool:
+        """One `forward`, and no attribute of the instance replaced from outside the class."""
+        if len(info.methods.get("forward", ())) != 1 or len(info.methods.get("__init__", ())) > 1:
+            return False
+        if self.bindings.dynamic_attributes:
+            return False
+        return not (set(info.init_attributes) & self.bindings.attribute_writes)
 
     # -- plumbing ------------------------------------------------------------------
 
-    def _enter(self, scope: Scope, info: ClassInfo | None, self_name: str | None = None) -> None:
+    def _enter(
+        self,
+        scope: Scope,
+        info: ClassInfo | None,
+        self_name: str | None = None,
+        attributes: dict[str, Fact] | None = None,
+    ) -> None:
         self.evaluator.scope = scope
         self.evaluator.memo.clear()
         self.evaluator.self_name = self_name
         if info is not None and self_name is not None:
             # The instance may have been moved since __init__: keep what it is, not where it is.
             stable = {
-                k: v.with_device(Device.UNKNOWN, None)
-                for k, v in info.init_attributes.items()
+                k: self._unreplaced(k, v.with_device(Device.UNKNOWN, None))
+                for k, v in (info.init_attributes if attributes is None else attributes).items()
                 if info.attribute_counts[k] == 1
             }
             self.evaluator.self_attributes = stable
         else:
             self.evaluator.self_attributes = {}
+
+    def _unreplaced(self, name: str, fact: Fact) -> Fact:
+        """An attribute some code outside the class may replace (`model.fc = ...`) keeps no shape or layer."""
+        if name in self.bindings.attribute_writes:
+            return fact.but(value=None, shape=None, dtype=None, strides=None, shape_origin=None)
+        return fact
 
     def _notify(self, node: cst.CSTNode) -> None:
         for handler in self.dispatch.get(type(node), ()):
@@ -151,7 +214,7 @@ class Analyzer:
 
     def _bind_into(self, overlay: dict[str, Fact], target: cst.BaseExpression, fact: Fact) -> None:
         if isinstance(target, (cst.Tuple, cst.List)):
-            elements = fact.elements if fact.kind is Kind.SEQUENCE else None
+            elements = fact.elements if fact.kind in (Kind.SEQUENCE, Kind.SIZE) else None
             for i, element in enumerate(target.elements):
                 value = elements[i] if elements is not None and len(elements) == len(target.elements) else UNKNOWN
                 self._bind_into(overlay, element.value, value)
@@ -256,7 +319,10 @@ class Analyzer:
 
     def _exec_try(self, stmt: cst.Try | cst.TryStar) -> bool:
         start = self.env.copy()
+        guarded = _catches_shape_errors(stmt)  # code that expects to fail is not reported
+        self.evaluator.guarded += guarded
         body_terminates = self.exec_block(stmt.body)
+        self.evaluator.guarded -= guarded
         if stmt.orelse is not None and not body_terminates:
             body_terminates = self.exec_block(stmt.orelse.body)
         body_end = self.env
@@ -287,7 +353,10 @@ class Analyzer:
                     self.evaluator.default_device = self.evaluator.fact(context).device
             if item.asname is not None:
                 self.bind(item.asname.name, self.evaluator.fact(context))
+        guarded = any(_expects_error(item.item) for item in stmt.items)  # `with pytest.raises(...)`
+        self.evaluator.guarded += guarded
         terminated = self.exec_block(stmt.body)
+        self.evaluator.guarded -= guarded
         self.scope.no_grad = saved_no_grad
         self.evaluator.default_device = saved_device
         return terminated
@@ -326,7 +395,15 @@ class Analyzer:
                 for key, count in self.bindings.scope(method).items():
                     if key.startswith(self_name + "."):
                         info.attribute_counts[key[len(self_name) + 1 :]] += count
+        for base in stmt.bases:
+            base_fact = self.evaluator.fact(base.value)
+            base_info = self.classes.get(base_fact.node) if base_fact.kind is Kind.CLASS else None  # type: ignore[arg-type]
+            if base_info is not None:  # what a subclass rebinds is not the base's to know
+                base_info.attribute_counts.update(info.attribute_counts)
         methods.sort(key=lambda m: m.name.value != "__init__")
+        info.scope = class_scope
+        for method in methods:
+            info.methods.setdefault(method.name.value, []).append(method)
         for method in methods:
             self.pending.append((method, class_scope, info))
 
@@ -343,27 +420,62 @@ class Analyzer:
             return module.startswith("torch.nn") and name[:1].isupper() and name != "Parameter"
         return False
 
-    def _analyse_function(self, node: cst.FunctionDef, parent: Scope, info: ClassInfo | None) -> None:
+    def _analyse_function(
+        self,
+        node: cst.FunctionDef,
+        parent: Scope,
+        info: ClassInfo | None,
+        call: Call | None = None,
+        attributes: dict[str, Fact] | None = None,
+    ) -> Scope | None:
+        """Analyse a function body; with `call`, the parameters are bound to that call's arguments."""
         scope = Scope("function", parent, self.bindings.scope(node))
         self_name = _self_param(node) if info is not None else None
-        self._enter(scope, info if node.name.value != "__init__" else None, self_name)
+        self._enter(scope, info if node.name.value != "__init__" else None, self_name, attributes)
         scope.no_grad = any(
             self.evaluator.qualname(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator)
             in api.NO_GRAD_CONTEXTS
             for d in node.decorators
         )
+        starred = (node.params.star_arg, node.params.star_kwarg)
         for param in all_params(node.params):
             fact = self._annotation_fact(param.annotation) if param.annotation is not None else UNKNOWN
-            scope.env.bind(param.name.value, fact)
+            if param in starred and fact.kind is Kind.INT:
+                fact = UNKNOWN  # `*sizes: int` is a tuple of ints
+            scope.env.bind(param.name.value, self.evaluator.named(fact, param.name.value))
         if self_name is not None:
             scope.env.bind(self_name, Fact(Kind.SELF))
+        if call is not None and not self._bind_call(node, scope, call):
+            return None
         self.exec_block(node.body)
         scope.final = scope.env
-        if info is not None and self_name is not None and node.name.value == "__init__":
+        if info is not None and self_name is not None and node.name.value == "__init__" and call is None:
             prefix = self_name + "."
             info.init_attributes = {k[len(prefix) :]: v for k, v in scope.env.values.items() if k.startswith(prefix)}
+        return scope
+
+    def _bind_call(self, node: cst.FunctionDef, scope: Scope, call: Call) -> bool:
+        """Bind a method's parameters (after `self`) as a call would; False where the call would raise."""
+        positional, keywords = call
+        given = dict(keywords)
+        params = [*node.params.posonly_params, *node.params.params][1:]
+        if len(positional) > len(params) and not isinstance(node.params.star_arg, cst.Param):
+            return False
+        for param, fact in zip(params, positional, strict=False):
+            scope.env.bind(param.name.value, fact)
+        for param in [*params[len(positional) :], *node.params.kwonly_params]:
+            name = param.name.value
+            if name in given:
+                scope.env.bind(name, self.evaluator.named(given.pop(name), name))
+            elif param.default is not None:
+                scope.env.bind(name, self.evaluator.named(self.evaluator.fact(param.default), name))
+            else:
+                return False
+        return not given or node.params.star_kwarg is not None
 
     def _annotation_fact(self, annotation: cst.Annotation) -> Fact:
+        if isinstance(annotation.annotation, cst.Name) and annotation.annotation.value == "int":
+            return Fact(Kind.INT, value=symbol()) if self.evaluator.is_builtin("int") else UNKNOWN
         qualname = self.evaluator.qualname(annotation.annotation)
         if qualname in ("torch.Tensor", "torch.nn.Parameter"):
             return tensor()
@@ -382,15 +494,14 @@ class Analyzer:
         if isinstance(small, cst.Assign):
             value = evaluate(small.value)
             for target in small.targets:
-                self.bind(target.target, value)
+                self.bind(target.target, self.evaluator.unpacked(small.value, target.target, value))
         elif isinstance(small, cst.AnnAssign):
             if small.value is not None:
                 self.bind(small.target, evaluate(small.value))
             else:
                 self.bind(small.target, self._annotation_fact(small.annotation))
         elif isinstance(small, cst.AugAssign):
-            combined = self.evaluator._arithmetic([evaluate(small.target), evaluate(small.value)])
-            self.bind(small.target, combined)
+            self.bind(small.target, self.evaluator.augmented(small))
         elif isinstance(small, cst.Expr):
             self._in_place_call(small.value)
         elif isinstance(small, cst.Import):
@@ -436,7 +547,7 @@ class Analyzer:
 
     def bind(self, target: cst.BaseExpression, fact: Fact) -> None:
         if isinstance(target, (cst.Tuple, cst.List)):
-            elements = fact.elements if fact.kind is Kind.SEQUENCE else None
+            elements = fact.elements if fact.kind in (Kind.SEQUENCE, Kind.SIZE) else None
             starred = any(isinstance(e, cst.StarredElement) for e in target.elements)
             for i, element in enumerate(target.elements):
                 known = elements is not None and not starred and len(elements) == len(target.elements)
@@ -444,6 +555,7 @@ class Analyzer:
             return
         key = dotted_name(target)
         if key is not None:
+            fact = self.evaluator.named(fact, key)
             self.env.bind(key, fact)
             if self.on_bind is not None and fact.is_tensor:
                 self.on_bind(target, key, fact)
@@ -457,6 +569,25 @@ def _join_cuda_branches(a: Env, b: Env, joined: Env) -> Env:
             origin = fa.device_origin if fa.device is Device.CUDA else fb.device_origin
             joined.values[key] = fact.but(device=Device.MAYBE_CUDA, device_origin=origin)
     return joined
+
+
+_CAUGHT = frozenset({"Exception", "BaseException", "RuntimeError", "ValueError", "IndexError", "AssertionError"})
+_EXPECTING_ERRORS = frozenset({"raises", "assertRaises", "assertRaisesRegex", "suppress"})
+
+
+def _catches_shape_errors(stmt: cst.Try | cst.TryStar) -> bool:
+    """Would a shape error in the try body be caught (a bare `except`, `except RuntimeError`...)?"""
+    for handler in stmt.handlers:
+        if handler.type is None:
+            return True
+        caught = [e.value for e in handler.type.elements] if isinstance(handler.type, cst.Tuple) else [handler.type]
+        if any((dotted_name(c) or "").rsplit(".", 1)[-1] in _CAUGHT for c in caught):
+            return True
+    return False
+
+
+def _expects_error(context: cst.BaseExpression) -> bool:
+    return isinstance(context, cst.Call) and (dotted_name(context.func) or "").rsplit(".", 1)[-1] in _EXPECTING_ERRORS
 
 
 def _self_param(node: cst.FunctionDef) -> str | None:

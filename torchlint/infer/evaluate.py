@@ -1,12 +1,21 @@
-"""Facts of expressions: names through imports, tensors through torch calls and methods."""
+"""Facts of expressions: names through imports, tensors through torch calls and methods, with shapes.
+
+Shapes, dtypes and strides come from `sources` (factories, literals, indexing), `tensor_ops`
+(what an op does) and `layers` (nn modules).  An op that definitely fails at runtime leaves a
+`Finding` for the node (torch's message and where the shapes came from) and an unknown result.
+"""
 
 from __future__ import annotations
 
 import builtins
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import libcst as cst
 
+from torchlint.infer import layers, sources
+from torchlint.infer import tensor_ops as ops
 from torchlint.infer import torch_api as api
 from torchlint.infer.facts import (
     UNKNOWN,
@@ -18,10 +27,43 @@ from torchlint.infer.facts import (
     tensor,
 )
 from torchlint.infer.scope import Scope, dotted_name
+from torchlint.infer.shapes import (
+    ANONYMOUS,
+    Dim,
+    ShapeError,
+    Unknown,
+    add,
+    floordiv,
+    fmt_shape,
+    is_anonymous,
+    mul,
+    neg,
+    product,
+    sub,
+    symbol,
+)
 
 _BUILTINS = frozenset(dir(builtins))
 _CUDA_STRING = re.compile(r"cuda(:\d+)?$")
 _INT_RESULT_METHODS = frozenset({"dim", "ndimension", "numel", "nelement", "element_size", "get_device"})
+_SPLITTING_METHODS = frozenset({"chunk", "split", "unbind"})
+_IN_PLACE_ARITHMETIC = {"add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div"}
+_INT_OPERATORS: dict[type, Callable[[Dim, Dim], Dim | None]] = {
+    cst.Add: add, cst.Subtract: sub, cst.Multiply: mul, cst.FloorDivide: floordiv,
+    cst.AddAssign: add, cst.SubtractAssign: sub, cst.MultiplyAssign: mul, cst.FloorDivideAssign: floordiv,
+}  # fmt: skip
+_FLOAT_OPERATORS = (cst.Divide, cst.DivideAssign)
+_TUPLE_RESULT = "torch.return_types"
+_SNIPPET = 40
+
+
+@dataclass(frozen=True)
+class Finding:
+    """An op that raises at runtime: the rule code, the message, and the nodes its `{KEY}`s name."""
+
+    code: str
+    message: str
+    refs: dict[str, cst.CSTNode] = field(default_factory=dict)
 
 
 def string_value(node: cst.BaseExpression) -> str | None:
@@ -70,6 +112,14 @@ class Evaluator:
         # The class whose method is being analysed: (self name, stable attributes).
         self.self_name: str | None = None
         self.self_attributes: dict[str, Fact] = {}
+        # Shape checking: off for files that resize tensors in place; findings by node id; above 0 inside
+        # code that expects errors (`try:` bodies that catch them, `with pytest.raises(...)`), which records none.
+        self.shapes = True
+        self.findings: dict[int, Finding] = {}
+        self.guarded = 0
+        # Calls of modules defined in this file on known inputs: the class, the call's positional arguments
+        # and the constructor's arguments, to analyse __init__ and forward with.
+        self.requests: list[tuple[cst.ClassDef, tuple[Fact, ...], tuple | None]] = []
 
     # -- names -------------------------------------------------------------------
 
@@ -112,13 +162,79 @@ class Evaluator:
         key = id(node)
         cached = self.memo.get(key)
         if cached is None:
+            self.findings.pop(key, None)
             cached = self._fact(node)
             self.memo[key] = cached
         return cached
 
+    def finding(self, node: cst.CSTNode) -> Finding | None:
+        """The runtime failure of this expression (or augmented assignment), if it definitely fails."""
+        if isinstance(node, cst.AugAssign):
+            self.augmented(node)
+        elif isinstance(node, cst.BaseExpression):
+            self.fact(node)
+        else:
+            return None
+        return self.findings.get(id(node))
+
+    def augmented(self, node: cst.AugAssign) -> Fact:
+        """The value bound by `target op= value`."""
+        key = id(node)
+        cached = self.memo.get(key)
+        if cached is None:
+            self.findings.pop(key, None)
+            cached = self._augmented(node)
+            self.memo[key] = cached
+        return cached
+
+    def _augmented(self, node: cst.AugAssign) -> Fact:
+        target, value = self.fact(node.target), self.fact(node.value)
+        operands = [target, value]
+        base = self._arithmetic(operands)
+        if not base.is_tensor:
+            return self._number(type(node.operator), target, value) or base
+        name = ops.AUGMENTED.get(type(node.operator))
+        if name is None:
+            return _opaque(base)
+        located = [(node.target, target), (node.value, value)]
+        if target.is_tensor:
+            return self._shaped(base, node, lambda: ops.in_place(name, target, value), located, target)
+        return self._shaped(base, node, lambda: ops.elementwise(name, operands), located, value)
+
+    def unpacked(self, value: cst.BaseExpression, target: cst.BaseExpression, fact: Fact) -> Fact:
+        """`B, C, H, W = x.shape` on a tensor of unknown shape: from here on x is `[B, C, H, W]`."""
+        if fact.kind is not Kind.SIZE or fact.shape is not None or not isinstance(target, (cst.Tuple, cst.List)):
+            return fact
+        source: cst.BaseExpression | None = None
+        if isinstance(value, cst.Attribute) and value.attr.value == "shape":
+            source = value.value
+        elif isinstance(value, cst.Call) and not value.args and isinstance(value.func, cst.Attribute):
+            source = value.func.value if value.func.attr.value == "size" else None
+        key = dotted_name(source) if source is not None else None
+        if key is None or not self.shapes or any(isinstance(e, cst.StarredElement) for e in target.elements):
+            return fact
+        owner = self.fact(source)  # type: ignore[arg-type]
+        if not owner.is_tensor or owner.shape is not None:
+            return fact
+        names = [(dotted_name(e.value) or "?").rsplit(".", 1)[-1] for e in target.elements]
+        shape = tuple(symbol(name) for name in names)
+        assert self.scope is not None
+        self.scope.env.bind(key, owner.but(shape=shape, shape_origin=value))
+        return _size(shape)
+
+    def named(self, fact: Fact, name: str) -> Fact:
+        """An int bound to a name becomes a symbol of that name, so shapes read `[B, 3]`."""
+        if fact.kind is Kind.INT and is_anonymous(fact.value):  # type: ignore[arg-type]
+            return fact.but(value=symbol(name.rsplit(".", 1)[-1]))
+        if fact.kind is Kind.SEQUENCE and fact.value == ops.LIST:
+            return fact.but(value=ops.NAMED_LIST)
+        return fact
+
     def _fact(self, node: cst.BaseExpression) -> Fact:
         if isinstance(node, cst.Name):
-            if node.value in ("True", "False", "None"):
+            if node.value in ("True", "False"):
+                return Fact(Kind.INT, value=int(node.value == "True"), dtype="bool")
+            if node.value == "None":
                 return UNKNOWN
             return self.lookup(node.value)
         if isinstance(node, cst.Attribute):
@@ -128,20 +244,19 @@ class Evaluator:
         if isinstance(node, cst.Subscript):
             return self._subscript(node)
         if isinstance(node, cst.BinaryOperation):
-            return self._arithmetic([self.fact(node.left), self.fact(node.right)])
+            return self._binary(node)
         if isinstance(node, cst.UnaryOperation):
             if isinstance(node.operator, cst.Not):
                 return self._flag(node.expression)
-            return self._arithmetic([self.fact(node.expression)])
+            return self._unary(node)
         if isinstance(node, cst.BooleanOperation):
             return self._flag(node)
         if isinstance(node, cst.Comparison):
-            operands = [self.fact(node.left)] + [self.fact(c.comparator) for c in node.comparisons]
-            if any(f.is_tensor for f in operands):
-                return tensor(combine_devices(operands), requires_grad=False)
-            return UNKNOWN
+            return self._comparison(node)
         if isinstance(node, cst.Integer):
-            return Fact(Kind.INT)
+            return Fact(Kind.INT, value=int(node.evaluated_value))
+        if isinstance(node, cst.Float):
+            return Fact(Kind.FLOAT)
         if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
             text = string_value(node)
             if text is not None and device_of_string(text) is not Device.UNKNOWN:
@@ -155,7 +270,8 @@ class Evaluator:
         if isinstance(node, (cst.List, cst.Tuple)):
             if any(isinstance(e, cst.StarredElement) for e in node.elements):
                 return Fact(Kind.SEQUENCE)
-            return Fact(Kind.SEQUENCE, elements=tuple(self.fact(e.value) for e in node.elements))
+            elements = tuple(self.fact(e.value) for e in node.elements)
+            return Fact(Kind.SEQUENCE, elements=elements, value=ops.LIST if isinstance(node, cst.List) else None)
         if isinstance(node, (cst.ListComp, cst.GeneratorExp)):
             return Fact(Kind.SEQUENCE) if isinstance(node, cst.ListComp) else UNKNOWN
         if isinstance(node, cst.IfExp):
@@ -163,6 +279,141 @@ class Evaluator:
         if isinstance(node, cst.NamedExpr):
             return self.fact(node.value)
         return UNKNOWN
+
+    # -- shapes ------------------------------------------------------------------------
+
+    def _shaped(
+        self,
+        base: Fact,
+        node: cst.CSTNode,
+        compute: Callable[[], ops.Result],
+        operands: list[tuple[cst.BaseExpression | None, Fact]],
+        reference: Fact | None,
+        layer: tuple[cst.BaseExpression, layers.Layer] | None = None,
+    ) -> Fact:
+        """`base` (device and grad already decided) with the shape `compute` gives, or a finding."""
+        if not self.shapes:
+            return _opaque(base)
+        try:
+            result = compute()
+        except Unknown:
+            return _opaque(base)
+        except ShapeError as error:
+            if ANONYMOUS not in error.message and not self.guarded:  # a size nothing names: no exact message
+                self.findings[id(node)] = _finding(error, operands, layer)
+            return _opaque(base)
+        return self._result(base, result, node, reference)
+
+    def _result(self, base: Fact, result: ops.Result, node: cst.CSTNode, reference: Fact | None) -> Fact:
+        if not isinstance(result, ops.Out):
+            element = base if base.is_tensor else tensor()
+            items = tuple(self._result(element, r, node, reference) for r in result)
+            return Fact(Kind.SEQUENCE, elements=items, qualname=_TUPLE_RESULT)
+        shape, dtype, strides = result
+        origin: cst.CSTNode | None = node
+        if reference is not None and reference.shape is not None and reference.shape == shape:
+            origin = reference.shape_origin
+        if shape is None:
+            origin = None
+        return base.but(shape=shape, dtype=dtype, strides=strides, shape_origin=origin)
+
+    def _number(self, operator: type, left: Fact, right: Fact) -> Fact | None:
+        """Python int arithmetic on dims; None when the operands are not numbers."""
+        kinds = {left.kind, right.kind}
+        if not kinds <= {Kind.INT, Kind.FLOAT}:
+            return None
+        if Kind.FLOAT in kinds or operator in _FLOAT_OPERATORS:
+            return Fact(Kind.FLOAT)
+        compute = _INT_OPERATORS.get(operator)
+        a, b = left.value, right.value
+        if compute is None or a is None or b is None:
+            return Fact(Kind.INT)
+        return Fact(Kind.INT, value=compute(a, b))  # type: ignore[arg-type]
+
+    def _binary(self, node: cst.BinaryOperation) -> Fact:
+        left, right = self.fact(node.left), self.fact(node.right)
+        operands = [left, right]
+        base = self._arithmetic(operands)
+        if not base.is_tensor:
+            if base.kind is Kind.SEQUENCE:
+                return _concat(type(node.operator), left, right)
+            return self._number(type(node.operator), left, right) or base
+        located = [(node.left, left), (node.right, right)]
+        reference = left if left.is_tensor else right
+        if isinstance(node.operator, cst.MatrixMultiply):
+            if not (left.is_tensor and right.is_tensor and left.shape is not None and right.shape is not None):
+                return _opaque(base)
+            return self._shaped(base, node, lambda: ops.matmul(left, right), located, None)
+        name = ops.OPERATORS.get(type(node.operator))
+        if name is None:
+            return _opaque(base)
+        return self._shaped(base, node, lambda: ops.elementwise(name, operands), located, reference)
+
+    def _unary(self, node: cst.UnaryOperation) -> Fact:
+        operand = self.fact(node.expression)
+        if operand.kind is Kind.INT:
+            if isinstance(node.operator, cst.Minus) and operand.value is not None:
+                return Fact(Kind.INT, value=neg(operand.value))  # type: ignore[arg-type]
+            if isinstance(node.operator, cst.Plus):
+                return operand.but(dtype=None)
+            return Fact(Kind.INT)
+        if operand.kind is Kind.FLOAT:
+            return operand
+        base = self._arithmetic([operand])
+        if not base.is_tensor:
+            return base
+        name = "neg" if isinstance(node.operator, cst.Minus) else "positive"
+        if isinstance(node.operator, cst.BitInvert):
+            if operand.dtype not in ("bool", "uint8", "int8", "int16", "int32", "int64"):
+                return _opaque(base)
+            name = "positive"
+        args = ops.Args([(operand, node.expression)], {}, True)
+        return self._shaped(base, node, lambda: ops.unary(name, args), [], operand)
+
+    def _comparison(self, node: cst.Comparison) -> Fact:
+        operands = [self.fact(node.left)] + [self.fact(c.comparator) for c in node.comparisons]
+        if not any(f.is_tensor for f in operands):
+            return UNKNOWN
+        base = tensor(combine_devices(operands), requires_grad=False)
+        name = ops.OPERATORS.get(type(node.comparisons[0].operator)) if len(node.comparisons) == 1 else None
+        if name is None:
+            return base
+        located = [(node.left, operands[0]), (node.comparisons[0].comparator, operands[1])]
+        return self._shaped(base, node, lambda: ops.elementwise(name, operands), located, None)
+
+    def _args(self, node: cst.Call, receiver: tuple[Fact, cst.BaseExpression] | None = None) -> ops.Args:
+        positional: list[ops.Located] = [receiver] if receiver is not None else []
+        keywords: dict[str, ops.Located] = {}
+        complete = True
+        for arg in node.args:
+            if arg.star == "**":
+                complete = False
+                continue
+            fact = self.fact(arg.value)
+            if arg.keyword is not None:
+                keywords[arg.keyword.value] = (fact, arg.value)
+            elif not complete:
+                continue
+            elif arg.star == "*":
+                elements = ops.elements_of(fact)
+                if elements is None:
+                    complete = False
+                else:
+                    positional.extend((e, None) for e in elements)
+            else:
+                positional.append((fact, arg.value))
+        return ops.Args(positional, keywords, complete)
+
+    @staticmethod
+    def _located(node: cst.Call, args: ops.Args) -> list[tuple[cst.BaseExpression | None, Fact]]:
+        """The tensor arguments a message should describe (a list's tensors for cat and stack)."""
+        found: list[tuple[cst.BaseExpression | None, Fact]] = []
+        for fact, value in [*args.positional, *args.keywords.values()]:
+            if fact.is_tensor:
+                found.append((value, fact))
+            elif fact.kind is Kind.SEQUENCE and isinstance(value, (cst.List, cst.Tuple)) and fact.elements:
+                found.extend((e.value, f) for e, f in zip(value.elements, fact.elements, strict=True) if f.is_tensor)
+        return found
 
     def _flag(self, node: cst.BaseExpression) -> Fact:
         """`torch.cuda.is_available()` and boolean expressions containing it are cuda flags."""
@@ -236,14 +487,39 @@ class Evaluator:
         if base.is_tensor:
             if attr in api.TENSOR_ATTRIBUTES:
                 grad = False if attr in ("grad", "data") else base.requires_grad
-                return base.but(requires_grad=grad, shape=None)
+                return self._tensor_attribute(base.but(requires_grad=grad), attr, node)
             if attr == "shape":
-                return Fact(Kind.SIZE)
+                return _size(base.shape)
             if attr == "ndim":
-                return Fact(Kind.INT)
+                return Fact(Kind.INT, value=len(base.shape) if base.shape is not None else symbol())
             if attr == "device":
                 return Fact(Kind.DEVICE, base.device, device_origin=base.device_origin)
+            if attr == "dtype" and base.dtype is not None:
+                return Fact(Kind.IMPORT, qualname=f"torch.{base.dtype}")
+        if base.kind is Kind.SEQUENCE and base.qualname == _TUPLE_RESULT and base.elements is not None:
+            position = {"values": 0, "indices": 1}.get(attr)
+            if position is not None and len(base.elements) == 2:
+                return base.elements[position]
         return UNKNOWN
+
+    def _tensor_attribute(self, base: Fact, attr: str, node: cst.Attribute) -> Fact:
+        shape = base.shape
+        if attr in ("data", "grad"):
+            return base
+        if shape is None or attr in ("real", "imag"):
+            return _opaque(base)
+        x = base
+        if not shape:
+            return base
+        if attr in ("T", "H"):
+            order = tuple(range(len(shape) - 1, -1, -1))
+            return self._shaped(base, node, lambda: ops.permute(x, order), [], x)
+        if len(shape) == 1:
+            message = f"tensor.{attr} is only supported on matrices or batches of matrices. Got {len(shape)}-D tensor."
+            if not self.guarded:
+                self.findings[id(node)] = Finding("TL505", message)
+            return _opaque(base)
+        return self._shaped(base, node, lambda: ops.transpose(x, -2, -1), [], x)
 
     def _known_dotted(self, key: str, root: str) -> Fact | None:
         for overlay in reversed(self.overlays):
@@ -262,19 +538,63 @@ class Evaluator:
     def _subscript(self, node: cst.Subscript) -> Fact:
         base = self.fact(node.value)
         if base.is_tensor:
-            return base.but(shape=None)
-        if base.kind is Kind.SIZE:
-            single = node.slice[0].slice if len(node.slice) == 1 else None
-            if isinstance(single, cst.Index):
-                return Fact(Kind.INT)
-            return Fact(Kind.SIZE)
-        if base.kind is Kind.SEQUENCE and base.elements is not None and len(node.slice) == 1:
-            index = node.slice[0].slice
-            if isinstance(index, cst.Index) and isinstance(index.value, cst.Integer):
-                position = int(index.value.value, 0)
-                if -len(base.elements) <= position < len(base.elements):
-                    return base.elements[position]
+            return self._index(base, node)
+        if base.kind is Kind.SIZE or (base.kind is Kind.SEQUENCE and base.elements is not None):
+            return self._sequence_item(base, node)
         return UNKNOWN
+
+    def _sequence_item(self, base: Fact, node: cst.Subscript) -> Fact:
+        """`x.shape[0]`, `x.shape[1:]`, `pair[1]`."""
+        single = node.slice[0].slice if len(node.slice) == 1 else None
+        elements = base.elements
+        named = base.value == ops.NAMED_LIST  # its items may have been replaced: their shapes are not trusted
+        if isinstance(single, cst.Index):
+            position = self.fact(single.value).value if self.fact(single.value).kind is Kind.INT else None
+            if elements is not None and isinstance(position, int) and -len(elements) <= position < len(elements):
+                return _opaque(elements[position]) if named else elements[position]
+            return Fact(Kind.INT, value=symbol()) if base.kind is Kind.SIZE else UNKNOWN
+        if isinstance(single, cst.Slice) and elements is not None and not named:
+            bounds = [self._slice_bound(b) for b in (single.lower, single.upper, single.step)]
+            if all(b is None or isinstance(b, int) for b in bounds) and bounds[2] != 0:
+                picked = elements[slice(*bounds)]  # type: ignore[misc]
+                if base.kind is Kind.SIZE:
+                    return _size(tuple(e.value for e in picked))
+                return Fact(Kind.SEQUENCE, elements=picked)
+        return Fact(Kind.SIZE) if base.kind is Kind.SIZE else UNKNOWN
+
+    def _slice_bound(self, node: cst.BaseExpression | None) -> object:
+        if node is None or (isinstance(node, cst.Name) and node.value == "None"):
+            return None
+        fact = self.fact(node)
+        return fact.value if fact.kind is Kind.INT and fact.dtype != "bool" and fact.value is not None else Unknown
+
+    def _index(self, base: Fact, node: cst.Subscript) -> Fact:
+        result = base
+        if base.shape is None or not self.shapes:
+            return _opaque(result)
+        elements = list(node.slice)
+        in_tuple = len(elements) > 1 or elements[0].comma is not cst.MaybeSentinel.DEFAULT
+        if not in_tuple and isinstance(elements[0].slice, cst.Index):
+            value = elements[0].slice.value
+            if isinstance(value, cst.Tuple) and not any(isinstance(e, cst.StarredElement) for e in value.elements):
+                parts: list[cst.BaseSlice] = [cst.Index(e.value) for e in value.elements]
+                return self._shaped(result, node, lambda: sources.index(base, self._items(parts, True)), [], base)
+        parts = [e.slice for e in elements]
+        return self._shaped(result, node, lambda: sources.index(base, self._items(parts, in_tuple)), [], base)
+
+    def _items(self, parts: list[cst.BaseSlice], in_tuple: bool) -> list[sources.Item]:
+        items: list[sources.Item] = []
+        for part in parts:
+            if isinstance(part, cst.Slice):
+                bounds = [self._slice_bound(b) for b in (part.lower, part.upper, part.step)]
+                if any(b is Unknown for b in bounds):
+                    raise Unknown
+                items.append(("slice", *bounds))
+            elif isinstance(part, cst.Index) and part.star is None:
+                items.append(sources.index_item(self.fact(part.value), part.value, in_tuple=in_tuple))
+            else:
+                raise Unknown
+        return items
 
     # -- calls -------------------------------------------------------------------
 
@@ -298,7 +618,11 @@ class Evaluator:
             return self._torch_call(callee.qualname, node)
         if callee.kind is Kind.CLASS:
             if callee.is_module_class:
-                return Fact(Kind.MODULE, Device.CPU, requires_grad=True, qualname=callee.qualname)
+                args = self._args(node)
+                init = _call_of(args) if args.complete else None  # for analysing __init__ and forward with them
+                return Fact(
+                    Kind.MODULE, Device.CPU, requires_grad=True, qualname=callee.qualname, node=callee.node, value=init
+                )
             return UNKNOWN
         if callee.kind is Kind.MODULE:
             return self._module_output(callee, node)
@@ -313,19 +637,57 @@ class Evaluator:
         return UNKNOWN
 
     def _builtin_call(self, name: str, node: cst.Call) -> Fact:
-        if name in ("len", "int", "round", "abs"):
+        args = positional_args(node)
+        first = self.fact(args[0].value) if len(args) == 1 and len(node.args) == 1 else UNKNOWN
+        if name == "len":
+            if first.is_tensor and first.shape:
+                return Fact(Kind.INT, value=first.shape[0])
+            if ops.elements_of(first) is not None:
+                return Fact(Kind.INT, value=len(first.elements))  # type: ignore[arg-type]
+            return Fact(Kind.INT, value=symbol())
+        if name == "int":
+            return first if first.kind is Kind.INT and first.dtype is None else Fact(Kind.INT, value=symbol())
+        if name == "round":
+            return Fact(Kind.INT, value=symbol()) if len(node.args) == 1 else Fact(Kind.FLOAT)
+        if name == "abs":
             return Fact(Kind.INT)
+        if name == "float":
+            return Fact(Kind.FLOAT)
         if name in ("list", "tuple"):
+            elements = ops.elements_of(first)
+            if elements is not None:
+                return Fact(Kind.SEQUENCE, elements=elements, value=ops.LIST if name == "list" else None)
             return Fact(Kind.SEQUENCE)
         return UNKNOWN
 
     def _module_output(self, module: Fact, node: cst.Call) -> Fact:
         layer = (module.qualname or "").rsplit(".", 1)[-1]
-        if layer in api.TUPLE_RETURNING_LAYERS:
-            return UNKNOWN
+        spec = module.value if isinstance(module.value, layers.Layer) else None
         assert self.scope is not None
         grad = False if self.scope.no_grad else module.requires_grad
-        return tensor(module.device, module.device_origin, grad)
+        args = self._args(node) if spec is not None or module.node is not None else None
+        if spec is not None and spec.kind in layers.PARAMETERLESS and args is not None and args.positional:
+            grad = False if self.scope.no_grad else args.positional[0][0].requires_grad
+        base = tensor(module.device, module.device_origin, grad)
+        if isinstance(module.node, cst.ClassDef) and args is not None:
+            self._request(module.node, args, module.value if isinstance(module.value, tuple) else None)
+        if spec is None or args is None:
+            return UNKNOWN if layer in api.TUPLE_RETURNING_LAYERS else base
+        func = node.func
+        target = func.value if isinstance(func, cst.Attribute) and func.attr.value == "forward" else func
+        reference = args.positional[0][0] if spec.kind in layers.PARAMETERLESS and args.positional else None
+        located = self._located(node, args)
+        result = self._shaped(base, node, lambda: layers.apply(spec, args), located, reference, (target, spec))
+        if layer in api.TUPLE_RETURNING_LAYERS and result.kind is not Kind.SEQUENCE:
+            return UNKNOWN
+        return result
+
+    def _request(self, cls: cst.ClassDef, args: ops.Args, init: tuple | None) -> None:
+        """Ask for `forward` to be analysed again with these (known) inputs."""
+        facts = tuple(f for f, _ in args.positional)
+        if args.keywords or not args.complete or not any(f.is_tensor and f.shape is not None for f in facts):
+            return
+        self.requests.append((cls, facts, init))
 
     def _module_method(self, module: Fact, method: str, node: cst.Call) -> Fact:
         if method in ("to", "cuda", "cpu"):
@@ -364,9 +726,12 @@ class Evaluator:
         return self.device_of(first)
 
     def _tensor_method(self, receiver: Fact, method: str, node: cst.Call) -> Fact:
+        func = node.func
+        assert isinstance(func, cst.Attribute)
         if method in api.DEVICE_METHODS:
             device, origin = self._moved_device(receiver, method, node)
-            return receiver.but(device=device, device_origin=origin, shape=None)
+            base = receiver.but(device=device, device_origin=origin)
+            return self._method_shape(base, receiver, method, node)
         if method == "detach":
             return receiver.but(requires_grad=False)
         if method == "requires_grad_":
@@ -376,22 +741,65 @@ class Evaluator:
             return receiver.but(requires_grad=value is None or is_true(value))
         if method == "numpy":
             return Fact(Kind.NDARRAY)
-        if method == "size":
-            return Fact(Kind.INT) if node.args else Fact(Kind.SIZE)
+        if method in ("size", "dim", "ndimension", "numel", "nelement"):
+            return self._size_method(receiver, method, node)
         if method in _INT_RESULT_METHODS:
             return Fact(Kind.INT)
+        if method in _SPLITTING_METHODS:
+            result = self._method_shape(receiver, receiver, method, node)
+            return result if result.kind is Kind.SEQUENCE else UNKNOWN
         if method in api.NON_TENSOR_METHODS:
             return UNKNOWN
+        if method in _IN_PLACE_ARITHMETIC and len(node.args) == 1 and node.args[0].keyword is None:
+            other_node = node.args[0].value
+            other = self.fact(other_node)
+            name = _IN_PLACE_ARITHMETIC[method]
+            located = [(func.value, receiver), (other_node, other)]
+            return self._shaped(receiver, node, lambda: ops.in_place(name, receiver, other), located, receiver)
         if method.endswith("_") and not method.startswith("_"):
             return receiver
         assert self.scope is not None
         grad = False if self.scope.no_grad else receiver.requires_grad
-        return receiver.but(requires_grad=grad, shape=None)
+        return self._method_shape(receiver.but(requires_grad=grad), receiver, method, node)
+
+    def _method_shape(self, base: Fact, receiver: Fact, method: str, node: cst.Call) -> Fact:
+        func = node.func
+        assert isinstance(func, cst.Attribute)
+        args = self._args(node, (receiver, func.value))
+        located = self._located(node, args)
+        return self._shaped(base, node, lambda: ops.tensor_method(method, args), located, receiver)
+
+    def _size_method(self, receiver: Fact, method: str, node: cst.Call) -> Fact:
+        shape = receiver.shape
+        if method == "size" and not node.args:
+            return _size(shape)
+        if shape is None:
+            return Fact(Kind.INT, value=symbol() if method != "size" or len(node.args) == 1 else None)
+        if method in ("dim", "ndimension"):
+            return Fact(Kind.INT, value=len(shape))
+        if method in ("numel", "nelement"):
+            return Fact(Kind.INT, value=product(shape))
+        base = Fact(Kind.INT)
+        func = node.func
+        assert isinstance(func, cst.Attribute)
+        args = self._args(node, (receiver, func.value))
+
+        def pick() -> ops.Result:
+            d = ops.wrap(args.dim(1, "dim"), len(shape))
+            return ops.Out((shape[d],) if shape else None, None)
+
+        if not self.shapes or len(node.args) != 1:
+            return base
+        result = self._shaped(base, node, pick, [(func.value, receiver)], None)
+        return Fact(Kind.INT, value=result.shape[0] if result.shape else None)
 
     def _torch_call(self, qualname: str, node: cst.Call) -> Fact:
         if qualname in api.LEGACY_CONSTRUCTORS:
             device = Device.CUDA if qualname.startswith("torch.cuda.") else self._factory_device(node)
-            return tensor(device, node, False)
+            base = tensor(device, node, False)
+            name = qualname.rsplit(".", 1)[-1]
+            args = self._args(node)
+            return self._shaped(base, node, lambda: sources.legacy(name, args), [], None)
         if qualname == "torch.device":
             args = positional_args(node)
             if args:
@@ -403,20 +811,40 @@ class Evaluator:
             base = self.fact(args[0].value) if args else UNKNOWN
             flag = keyword_arg(node, "requires_grad")
             grad = flag is None or is_true(flag.value)
-            return tensor(base.device if base.is_tensor else Device.UNKNOWN, base.device_origin, grad)
+            result = tensor(base.device if base.is_tensor else Device.UNKNOWN, base.device_origin, grad)
+            if base.is_tensor:
+                origin = base.shape_origin
+                return result.but(shape=base.shape, dtype=base.dtype, strides=base.strides, shape_origin=origin)
+            return result
         if qualname == "torch.Size":
+            args = positional_args(node)
+            if len(node.args) == 1 and args:
+                sequence = self.fact(args[0].value)
+                elements = ops.elements_of(sequence)
+                if elements is not None:
+                    values = tuple(e.value for e in elements)
+                    if all(v is not None and e.dtype != "bool" for v, e in zip(values, elements, strict=True)):
+                        return _size(values)
             return Fact(Kind.SIZE)
         module, _, name = qualname.rpartition(".")
         if module == "torch" and name in api.FACTORIES:
             return self._factory(name, node)
-        if qualname == "torch.where" and len(positional_args(node)) == 1:
-            return Fact(Kind.SEQUENCE)  # the indices form returns a tuple of tensors
-        if (module == "torch" and name in api.TENSOR_OPS) or module == "torch.nn.functional":
-            return self._tensor_op(node)
+        if module == "torch.nn.functional":
+            return self._functional(name, node)
+        if module == "torch" and (name in api.TENSOR_OPS or name in ops.METHODS or name in ops.FUNCTIONS):
+            base = self._tensor_op(node)
+            args = self._args(node)
+            reference = args.positional[0][0] if args.positional else None
+            located = self._located(node, args)
+            result = self._shaped(base, node, lambda: ops.torch_function(name, args), located, reference)
+            if name not in api.TENSOR_OPS and result.shape is None and result.kind is not Kind.SEQUENCE:
+                return UNKNOWN
+            return result
         if module.startswith("torch.nn") and name[:1].isupper():
             device_kw = keyword_arg(node, "device")
             device = self.device_of(device_kw.value)[0] if device_kw else Device.CPU
-            return Fact(Kind.MODULE, device, requires_grad=True, qualname=qualname, device_origin=node)
+            spec = layers.build(name, self._args(node), node) if module.startswith("torch.nn") else None
+            return Fact(Kind.MODULE, device, requires_grad=True, qualname=qualname, device_origin=node, value=spec)
         if module.startswith("torch.optim") and "lr_scheduler" not in module and name[:1].isupper():
             return Fact(Kind.OPTIMIZER, qualname=qualname)
         if module == "numpy" and name in ("array", "asarray", "zeros", "ones", "empty", "arange", "stack"):
@@ -425,6 +853,22 @@ class Evaluator:
             return Fact(Kind.DEVICE_FLAG)
         return UNKNOWN
 
+    def _functional(self, name: str, node: cst.Call) -> Fact:
+        base = self._tensor_op(node)
+        args = self._args(node)
+        located = self._located(node, args)
+        reference = args.positional[0][0] if args.positional else None
+
+        def compute() -> ops.Result:
+            try:
+                return layers.functional(name, args)
+            except Unknown:
+                if name in ops.METHODS:
+                    return ops.tensor_method(name, args)
+                raise
+
+        return self._shaped(base, node, compute, located, reference)
+
     def _factory_device(self, node: cst.Call) -> Device:
         device_kw = keyword_arg(node, "device")
         if device_kw is not None:
@@ -432,6 +876,12 @@ class Evaluator:
         return self.default_device
 
     def _factory(self, name: str, node: cst.Call) -> Fact:
+        base = self._factory_base(name, node)
+        args = self._args(node)
+        reference = args.positional[0][0] if name in api.LIKE_FACTORIES and args.positional else None
+        return self._shaped(base, node, lambda: sources.factory(name, args), [], reference)
+
+    def _factory_base(self, name: str, node: cst.Call) -> Fact:
         device_kw = keyword_arg(node, "device")
         flag = keyword_arg(node, "requires_grad")
         grad = flag is not None and is_true(flag.value)
@@ -478,12 +928,88 @@ class Evaluator:
             return UNKNOWN
         fact = self.fact(node)
         if fact.is_tensor:
-            return fact.but(shape=None)
+            if fact.shape:
+                strides = fact.strides[1:] if fact.strides is not None else None
+                return fact.but(shape=fact.shape[1:], strides=strides, shape_origin=None)
+            return _opaque(fact)
         if fact.kind is Kind.SEQUENCE and fact.elements:
             result = fact.elements[0]
             for element in fact.elements[1:]:
                 result = join(result, element)
-            return result
+            return _opaque(result) if fact.value == ops.NAMED_LIST else result
         if fact.kind is Kind.SIZE:
             return Fact(Kind.INT)
         return UNKNOWN
+
+
+def _call_of(args: ops.Args) -> tuple:
+    """A call's arguments as (positional facts, (name, fact) pairs)."""
+    return (tuple(f for f, _ in args.positional), tuple(sorted((k, f) for k, (f, _) in args.keywords.items())))
+
+
+def _opaque(fact: Fact) -> Fact:
+    """The fact with nothing known about its shape."""
+    if fact.shape is None and fact.dtype is None and fact.strides is None:
+        return fact
+    return fact.but(shape=None, dtype=None, strides=None, shape_origin=None)
+
+
+def _size(shape: tuple | None) -> Fact:
+    if shape is None:
+        return Fact(Kind.SIZE)
+    return Fact(Kind.SIZE, shape=shape, elements=tuple(Fact(Kind.INT, value=d) for d in shape))
+
+
+def _concat(operator: type, left: Fact, right: Fact) -> Fact:
+    """`x.shape[:2] + (n,)`, `[1] * 3`: sequences with known elements."""
+    mutable = ops.LIST if ops.LIST in (left.value, right.value) or ops.NAMED_LIST in (left.value, right.value) else None
+    first, second = ops.elements_of(left), ops.elements_of(right)
+    if operator is cst.Add and first is not None and second is not None:
+        elements = first + second
+        if left.kind is Kind.SIZE and all(e.kind is Kind.INT and e.value is not None for e in elements):
+            return _size(tuple(e.value for e in elements))
+        return Fact(Kind.SEQUENCE, elements=elements, value=mutable)
+    if operator is cst.Multiply:
+        sequence, count = (first, right) if left.kind in (Kind.SEQUENCE, Kind.SIZE) else (second, left)
+        times = count.value if count.kind is Kind.INT and count.dtype is None else None
+        if sequence is not None and isinstance(times, int) and 0 <= times <= 16:
+            return Fact(Kind.SEQUENCE, elements=sequence * times, value=mutable)
+    return Fact(Kind.SEQUENCE)
+
+
+def _snippet(node: cst.CSTNode) -> str:
+    text = " ".join(cst.Module([]).code_for_node(node).split())
+    return text if len(text) <= _SNIPPET else text[: _SNIPPET - 3] + "..."
+
+
+def _label(node: cst.CSTNode) -> str:
+    """How a message names the op that made a shape: `torch.flatten`, `x.view`, `a @ b`."""
+    if isinstance(node, cst.Call):
+        return _snippet(node.func)
+    return _snippet(node)
+
+
+def _finding(
+    error: ShapeError,
+    operands: list[tuple[cst.BaseExpression | None, Fact]],
+    layer: tuple[cst.BaseExpression, layers.Layer] | None,
+) -> Finding:
+    parts: list[str] = []
+    refs: dict[str, cst.CSTNode] = {}
+    for index, (node, fact) in enumerate(operands):
+        if node is None or not fact.is_tensor or fact.shape is None:
+            continue
+        part = f"{_snippet(node)}: {fmt_shape(fact.shape)}"
+        origin = fact.shape_origin
+        if origin is not None and origin is not node:
+            key = f"s{index}"
+            refs[key] = origin
+            part += f" from {_label(origin)} at line {{{key}}}"
+        parts.append(part)
+    if layer is not None and layer[1].node is not None:
+        refs["layer"] = layer[1].node
+        expects = layers.expectation(layer[1])
+        built = _snippet(layer[1].node) + (f" {expects}" if expects else "")
+        parts.append(f"{_snippet(layer[0])}: {built}, line {{layer}}")
+    message = error.message + ("; " + "; ".join(parts) if parts else "")
+    return Finding(error.code, message, refs)

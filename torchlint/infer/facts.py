@@ -20,6 +20,7 @@ class Kind(enum.Enum):
     OPTIMIZER = "optimizer"
     DEVICE = "device"  # a device value: torch.device(...), "cuda", ...
     INT = "int"
+    FLOAT = "float"  # a Python float (a scalar operand, never a size)
     SIZE = "size"  # torch.Size: x.shape, x.size()
     DEVICE_FLAG = "device-flag"  # a bool derived from torch.cuda.is_available()
     SEQUENCE = "sequence"  # a list/tuple literal; `elements` when known
@@ -64,10 +65,14 @@ class Fact:
     requires_grad: bool | None = None
     shape: tuple | None = None  # filled by the shape checker
     dtype: str | None = None  # filled by the shape checker
+    # The shape checker's extras: an INT's dim, an nn layer's config; a tensor's strides when known.
+    value: object = None
+    strides: tuple | None = None
     qualname: str | None = None  # for IMPORT, CLASS and FUNCTION facts
     elements: tuple[Fact, ...] | None = None  # for SEQUENCE facts
     # Where the device became what it is (for messages), and flags for CLASS.
     device_origin: cst.CSTNode | None = field(default=None, compare=False)
+    shape_origin: cst.CSTNode | None = field(default=None, compare=False)
     is_module_class: bool = False
     node: cst.CSTNode | None = field(default=None, compare=False)
 
@@ -110,6 +115,9 @@ def join(a: Fact, b: Fact) -> Fact:
         requires_grad=join_bool(a.requires_grad, b.requires_grad),
         shape=a.shape if a.shape == b.shape else None,
         dtype=a.dtype if a.dtype == b.dtype else None,
+        value=a.value if a.value == b.value else None,
+        strides=a.strides if a.shape == b.shape and a.strides == b.strides else None,
+        shape_origin=a.shape_origin if a.shape_origin is b.shape_origin else None,
         qualname=a.qualname if a.qualname == b.qualname else None,
         elements=elements,
         device_origin=origin,

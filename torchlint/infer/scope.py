@@ -165,6 +165,17 @@ _BINDERS = {
 _SCOPES = frozenset({cst.Module, cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.ListComp, cst.SetComp,
                      cst.DictComp, cst.GeneratorExp})  # fmt: skip
 _LOOPS = frozenset({cst.For, cst.While})
+# Calls after which a tensor's shape (or every float's dtype) is not what it was bound with.
+_SHAPE_MUTATORS = frozenset(
+    {"resize_", "resize_as_", "unsqueeze_", "squeeze_", "t_", "transpose_", "swapdims_", "swapaxes_", "set_",
+     "as_strided_", "set_default_dtype", "set_default_tensor_type"}
+)  # fmt: skip
+
+
+def _mutates_shapes(node: cst.Call) -> bool:
+    func = node.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+    return name in _SHAPE_MUTATORS or any(a.keyword is not None and a.keyword.value == "out" for a in node.args)
 
 
 class BindingIndex:
@@ -173,6 +184,11 @@ class BindingIndex:
     def __init__(self, module: cst.Module) -> None:
         self._scopes: dict[int, Counter[str]] = {}
         self._loops: dict[int, set[str]] = {}
+        # For the shape checker: in-place resizes anywhere, attributes assigned on objects other than `self`,
+        # and `setattr` calls (which may replace a module's layers).
+        self.mutates_shapes = False
+        self.attribute_writes: set[str] = set()
+        self.dynamic_attributes = False
         # Each open scope with the loops open inside it.
         self._open: list[tuple[Counter[str], list[set[str]]]] = []
         walk(module, self._enter, self._leave)
@@ -192,6 +208,18 @@ class BindingIndex:
                 counts[name] += 1
                 for rebound in loops:
                     rebound.add(name)
+                if "." in name:
+                    root, _, attr = name.rpartition(".")
+                    if attr == "data":
+                        self.mutates_shapes = True
+                    if root != "self":
+                        self.attribute_writes.add(attr)
+        elif cls is cst.Call:
+            if not self.mutates_shapes and _mutates_shapes(node):  # type: ignore[arg-type]
+                self.mutates_shapes = True
+            func = node.func  # type: ignore[attr-defined]
+            if isinstance(func, cst.Name) and func.value == "setattr":
+                self.dynamic_attributes = True
         if cls in _SCOPES:
             counts = Counter()
             if cls is cst.FunctionDef or cls is cst.Lambda:

@@ -23,6 +23,14 @@ from torchlint.rules.tl304_forward_called_directly import ForwardCalledDirectly
 from torchlint.rules.tl401_numpy_on_cuda_tensor import NumpyOnCudaTensor
 from torchlint.rules.tl402_python_loop_over_gpu_tensor import PythonLoopOverGpuTensor
 from torchlint.rules.tl403_device_mismatch import DeviceMismatch
+from torchlint.rules.tl501_matmul_shape_mismatch import MatmulShapeMismatch
+from torchlint.rules.tl502_invalid_reshape import InvalidReshape
+from torchlint.rules.tl503_concat_shape_mismatch import ConcatShapeMismatch
+from torchlint.rules.tl504_broadcast_mismatch import BroadcastMismatch
+from torchlint.rules.tl505_dim_out_of_range import DimOutOfRange
+from torchlint.rules.tl506_layer_input_mismatch import LayerInputMismatch
+from torchlint.rules.tl507_view_on_non_contiguous import ViewOnNonContiguous
+from torchlint.rules.tl508_loss_shape_mismatch import LossShapeMismatch
 from torchlint.rules.tl601_unsafe_torch_load import UnsafeTorchLoad
 
 ALL_RULES: tuple[Rule, ...] = (
@@ -46,6 +54,14 @@ ALL_RULES: tuple[Rule, ...] = (
     NumpyOnCudaTensor(),
     PythonLoopOverGpuTensor(),
     DeviceMismatch(),
+    MatmulShapeMismatch(),
+    InvalidReshape(),
+    ConcatShapeMismatch(),
+    BroadcastMismatch(),
+    DimOutOfRange(),
+    LayerInputMismatch(),
+    ViewOnNonContiguous(),
+    LossShapeMismatch(),
     UnsafeTorchLoad(),
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL_RULES}
