@@ -6,6 +6,7 @@ import libcst as cst
 
 from torchlint.context import RuleContext
 from torchlint.diagnostics import Severity
+from torchlint.fixes import PendingFix
 from torchlint.rules.base import Rule
 
 
@@ -17,4 +18,8 @@ class ShapeRule(Rule):
     def check(self, node: cst.CSTNode, ctx: RuleContext) -> None:
         finding = ctx.shape_finding(node)
         if finding is not None and finding.code == self.code:
-            ctx.report(node, finding.message, refs=finding.refs)
+            ctx.report(node, finding.message, refs=finding.refs, fix=self.fix_for(node))
+
+    def fix_for(self, node: cst.CSTNode) -> PendingFix | None:
+        """A rule whose error has one correct rewrite returns it here."""
+        return None

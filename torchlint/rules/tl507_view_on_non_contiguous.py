@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from torchlint import fixes
 from torchlint.context import RuleContext
+from torchlint.diagnostics import Applicability
 from torchlint.patterns.shapes import ShapeRule
 
 
@@ -28,6 +30,18 @@ class ViewOnNonContiguous(ShapeRule):
         "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
     )
     requires = ("view", "unflatten")
+    fixable = True
+    fix_safety = (
+        "Safe: `reshape` returns the same values in the same shape; where `view` would have worked it is a "
+        "view too, and here, where `view` raises, it copies. Only the crash goes away."
+    )
 
     def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:
         self.check(node, ctx)
+
+    def fix_for(self, node: cst.CSTNode) -> fixes.PendingFix | None:
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "view":
+            return fixes.fix(
+                "Use `reshape` (copies only when it must)", Applicability.SAFE, fixes.replace(node.func.attr, "reshape")
+            )
+        return None
