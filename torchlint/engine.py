@@ -17,6 +17,7 @@ from torchlint.fixes import Anchor, PendingFix
 from torchlint.infer.analyzer import Analyzer, Dispatch
 from torchlint.infer.facts import Device, Fact
 from torchlint.positions import positions as locate
+from torchlint.positions import statement_lines
 from torchlint.rules.base import Rule
 from torchlint.source import split_lines
 
@@ -25,17 +26,20 @@ INTERNAL_ERROR = (INTERNAL_ERROR_CODE, "internal-error")
 ANALYSIS_LIMIT = ("TL003", "analysis-timeout")
 
 
-def _displayed_statements(module: cst.Module, lines: frozenset[int]) -> frozenset[int]:
+def _displayed_statements(module: cst.Module, tree: ast.Module | None, lines: frozenset[int]) -> frozenset[int]:
     """Ids of the top-level statements (and their small statements) that start on a display line."""
+    starts = statement_lines(module, tree) if tree is not None else None
+    if starts is None:  # LibCST alone accepted the file: count lines by regenerating each statement
+        starts, line = [], 1 + len(module.header)
+        for statement in module.body:
+            starts.append(line)
+            line += module.code_for_node(statement).count("\n")
     shown: set[int] = set()
-    line = 1 + len(module.header)
-    for statement in module.body:
-        line += len(statement.leading_lines)
-        if line in lines:
+    for statement, start in zip(module.body, starts, strict=True):
+        if start + len(statement.leading_lines) in lines:
             shown.add(id(statement))
             if isinstance(statement, cst.SimpleStatementLine):
                 shown.update(id(small) for small in statement.body)
-        line += module.code_for_node(statement.with_changes(leading_lines=())).count("\n")
     return frozenset(shown)
 
 
@@ -215,7 +219,7 @@ def _analyse(
 ) -> list[Diagnostic]:
     reports: list[Report] = []
     analyzer = Analyzer(module, {}, seed=seed, default_device=_default_device(source))
-    shown = _displayed_statements(module, displays) if displays is not None else None
+    shown = _displayed_statements(module, tree, displays) if displays is not None else None
     analyzer.dispatch.update(_build_dispatch(rules, analyzer, reports, options, shown))
     analyzer.run()
     if not reports:

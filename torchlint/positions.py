@@ -22,7 +22,7 @@ def _full(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
     return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
 
 
-def _start_lines(module: cst.Module, tree: ast.Module) -> list[int] | None:
+def statement_lines(module: cst.Module, tree: ast.Module) -> list[int] | None:
     """The line where each top-level LibCST statement's own code (leading lines included) starts."""
     statements = iter(tree.body)
     lines = []
@@ -51,7 +51,7 @@ def positions(
     module: cst.Module, tree: ast.Module | None, wanted: Iterable[cst.CSTNode]
 ) -> Mapping[cst.CSTNode, CodeRange]:
     """Positions of (at least) the `wanted` nodes; every node's, the slow way, if `tree` does not line up."""
-    starts = _start_lines(module, tree) if tree is not None else None
+    starts = statement_lines(module, tree) if tree is not None else None
     if starts is None:
         return _full(module)
     pending = {id(node) for node in wanted}
