@@ -672,13 +672,13 @@ class Evaluator:
         if isinstance(module.node, cst.ClassDef) and args is not None:
             self._request(module.node, args, module.value if isinstance(module.value, tuple) else None)
         if spec is None or args is None:
-            return UNKNOWN if layer in api.TUPLE_RETURNING_LAYERS else base
+            return UNKNOWN if _returns_tuple(layer, spec) else base
         func = node.func
         target = func.value if isinstance(func, cst.Attribute) and func.attr.value == "forward" else func
         reference = args.positional[0][0] if spec.kind in layers.PARAMETERLESS and args.positional else None
         located = self._located(node, args)
         result = self._shaped(base, node, lambda: layers.apply(spec, args), located, reference, (target, spec))
-        if layer in api.TUPLE_RETURNING_LAYERS and result.kind is not Kind.SEQUENCE:
+        if _returns_tuple(layer, spec) and result.kind is not Kind.SEQUENCE:
             return UNKNOWN
         return result
 
@@ -1013,3 +1013,16 @@ def _finding(
         parts.append(f"{_snippet(layer[0])}: {built}, line {{layer}}")
     message = error.message + ("; " + "; ".join(parts) if parts else "")
     return Finding(error.code, message, refs)
+
+
+def _returns_tuple(layer: str, spec: layers.Layer | None) -> bool:
+    if layer in api.TUPLE_RETURNING_LAYERS:
+        return True
+    if "MaxPool" not in layer:
+        return False
+    if spec is None:
+        return True  # return_indices not known
+    try:
+        return spec.get("return_indices", False) is not False
+    except Unknown:
+        return True

@@ -7,6 +7,7 @@ calling it on known inputs, raising `ShapeError` with torch's message where torc
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -419,9 +420,7 @@ def _pool(layer: Layer, x: Fact) -> Result:
     n = _spatial(kind)
     shape = x.shape
     assert shape is not None
-    if len(shape) not in (n + 1, n + 2) or 0 in shape:
-        raise Unknown
-    if layer.get("return_indices", False):
+    if 0 in shape or layer.get("return_indices", False):
         raise Unknown
     kernel = layer.ints("kernel_size", n)
     stride_value = layer.get("stride", None)
@@ -434,6 +433,8 @@ def _pool(layer: Layer, x: Fact) -> Result:
         raise Unknown
     if any(2 * p > d * (k - 1) + 1 for p, k, d in zip(padding, kernel, dilation, strict=True)):  # type: ignore[operator]
         raise Unknown
+    if len(shape) not in (n + 1, n + 2):
+        raise ShapeError("TL506", _pool_rank_message(kind, shape))
     spatial = shape[-n:]
     out: list[Dim] = []
     for size, k, s, p, d in zip(spatial, kernel, stride, padding, dilation, strict=True):
@@ -449,6 +450,33 @@ def _pool(layer: Layer, x: Fact) -> Result:
     if any(isinstance(o, int) and o <= 0 for o in out):
         _pool_too_small(kind, shape, out)
     return Out((*shape[: len(shape) - n], *out), x.dtype)
+
+
+def _pool_rank_message(kind: str, shape: Shape) -> str:
+    """torch's words for a pooling input of the wrong rank: each pooling kernel checks in its own way."""
+    n, rank = _spatial(kind), len(shape)
+    function = re.sub(r"(?<!^)(?=[A-Z])", "_", kind).lower()  # AdaptiveAvgPool2d -> adaptive_avg_pool2d
+    if kind in ("AvgPool1d", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d"):
+        return (
+            f"Expected 2 to 3 dimensions, but got {rank}-dimensional tensor for argument #1 'self' (while checking "
+            f"arguments for {function})"
+        )
+    if kind == "AvgPool2d" and rank < n + 1:  # the C++ kernel first reads dim -3
+        if rank == 0:
+            return "Dimension specified as -3 but tensor has no dimensions"
+        return f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got -3)"
+    if not all_known(shape):
+        raise Unknown  # the message shows the sizes
+    if kind in ("MaxPool1d", "AvgPool2d"):
+        prefix = "max_pool1d: " if kind == "MaxPool1d" else ""
+        return (
+            f"{prefix}Expected {n + 1}D or {n + 2}D (batch mode) tensor with optional 0 dim batch size for input, "
+            f"but got:{fmt_shape(shape)}"
+        )
+    if kind.startswith("Adaptive"):
+        colon = ":" if kind.startswith("AdaptiveMax") else ""
+        return f"{function}(): Expected {n + 1}D or {n + 2}D tensor, but got{colon} {fmt_shape(shape)}"
+    return f"non-empty {n + 1}D or {n + 2}D (batch mode) tensor expected for input"
 
 
 def _pool_too_small(kind: str, shape: Shape, out: list[Dim]) -> None:
@@ -475,12 +503,22 @@ def _adaptive(layer: Layer, x: Fact) -> Result:
     n = _spatial(layer.kind)
     shape = x.shape
     assert shape is not None
-    if len(shape) not in (n + 1, n + 2) or 0 in shape or layer.get("return_indices", False):
+    if 0 in shape or layer.get("return_indices", False):
         raise Unknown
     size = layer.get("output_size")
     sizes = size if isinstance(size, tuple) else (size,) * n
     if len(sizes) != n or any(s is not None and not isinstance(s, int) for s in sizes):
         raise Unknown
+    if isinstance(size, tuple) and n > 1 and len(shape) <= n:  # sizes given as a tuple are completed from the input's
+        raise ShapeError("TL506", f"Input dimension should be at least {n + 1}")
+    if layer.kind.startswith("AdaptiveAvg") and n > 1 and all(s == 1 for s in sizes):  # a mean over the last n dims
+        if len(shape) < n:
+            r = max(len(shape), 1)
+            message = f"Dimension out of range (expected to be in range of [{-r}, {r - 1}], but got {-r - 1})"
+            raise ShapeError("TL506", message)
+        return Out((*shape[: len(shape) - n], *sizes), x.dtype)
+    if len(shape) not in (n + 1, n + 2):
+        raise ShapeError("TL506", _pool_rank_message(layer.kind, shape))
     spatial = shape[-n:]
     out = tuple(old if new is None else new for old, new in zip(spatial, sizes, strict=True))
     return Out((*shape[: len(shape) - n], *out), x.dtype)
@@ -541,9 +579,11 @@ def layer_norm(x: Fact, dims: tuple[Dim, ...]) -> Out:
 def _group_norm(layer: Layer, x: Fact) -> Result:
     shape = x.shape
     assert shape is not None
+    if len(shape) < 2:
+        raise ShapeError("TL506", f"Expected at least 2 dimensions for input tensor but received {len(shape)}")
     groups, channels = layer.dim("num_groups"), layer.dim("num_channels")
     affine = layer.get("affine", True)
-    if len(shape) < 2 or not isinstance(groups, int) or not isinstance(affine, bool):
+    if not isinstance(groups, int) or not isinstance(affine, bool):
         raise Unknown
     got = shape[1]
     if not isinstance(got, int) or not all_known(shape):
@@ -683,8 +723,15 @@ def _multihead(layer: Layer, a: Args) -> Result:
         raise Unknown
     q, k, v = query.shape, key.shape, value.shape
     assert q is not None and k is not None and v is not None
-    if len(q) not in (2, 3) or len(k) != len(q) or len(v) != len(q):
-        raise Unknown
+    if len(q) not in (2, 3):
+        message = f"query should be unbatched 2D or batched 3D tensor but received {len(q)}-D query tensor"
+        raise ShapeError("TL506", message)
+    if len(k) != len(q) or len(v) != len(q):
+        raise ShapeError(
+            "TL506",
+            f"For {'unbatched' if len(q) == 2 else 'batched'} ({len(q)}-D) `query`, expected `key` and `value` to be "
+            f"{len(q)}-D but found {len(k)}-D and {len(v)}-D tensors respectively",
+        )
     embed = layer.dim("embed_dim")
     heads = layer.dim("num_heads")
     batch_first = layer.get("batch_first", False)
@@ -721,19 +768,24 @@ def loss(kind: str, x: Fact, target: Fact, reduction: object, layer: Layer | Non
     if reduction not in ("mean", "sum", "none"):
         raise Unknown
     if kind in ("CrossEntropyLoss", "NLLLoss"):
-        if len(s) >= 2 and len(t) >= 1 and s != t and differ(s[0], t[0]):
-            raise ShapeError("TL508", f"Expected input batch_size ({s[0]}) to match target batch_size ({t[0]}).")
-        index_target = len(t) == len(s) - 1 and is_integral(target.dtype, include_bool=False)
+        batch = t[0] if t else 0  # a 0-d target has batch size 0
+        if len(s) >= 2 and s != t and differ(s[0], batch):
+            raise ShapeError("TL508", f"Expected input batch_size ({s[0]}) to match target batch_size ({batch}).")
+        probabilities_shape = kind == "CrossEntropyLoss" and len(t) == len(s) and all(map(same, s, t))
+        if is_float(x.dtype) and not probabilities_shape:
+            _check_class_target(kind, s, t, target.dtype)
+        if not s:
+            raise Unknown
+        per_sample = (s[0], *s[2:]) if len(s) >= 2 else ()  # a 1-d input is one sample
+        index_target = len(t) == len(per_sample) and is_integral(target.dtype, include_bool=False)
         probabilities = kind == "CrossEntropyLoss" and len(t) == len(s) and is_float(target.dtype)
         if not (index_target or probabilities) or not all(
-            same(p, q) for p, q in zip((s[0], *s[2:]) if index_target else s, t, strict=True)
+            same(p, q) for p, q in zip(per_sample if index_target else s, t, strict=True)
         ):
             raise Unknown
         if x.dtype is not None and not is_float(x.dtype):
             raise Unknown
-        if reduction == "none":
-            return Out(t if index_target else (s[0], *s[2:]), x.dtype)
-        return Out((), x.dtype)
+        return Out(per_sample if reduction == "none" else (), x.dtype)
     if kind in ("BCELoss", "BCEWithLogitsLoss"):
         if len(s) != len(t) or any(differ(p, q) for p, q in zip(s, t, strict=True)):
             if not (all_known(s) and all_known(t)):
@@ -757,6 +809,27 @@ def loss(kind: str, x: Fact, target: Fact, reduction: object, layer: Layer | Non
     if not is_float(x.dtype) or x.dtype != target.dtype:
         raise Unknown
     return Out(shape if reduction == "none" else (), x.dtype)
+
+
+def _check_class_target(kind: str, s: Shape, t: Shape, target_dtype: str | None) -> None:
+    """The target of class indices that nll_loss checks, in its order (a batch mismatch is checked before)."""
+    if not s:
+        if kind == "NLLLoss":
+            raise ShapeError("TL508", "Expected 1 or more dimensions (got 0)")
+        raise Unknown
+    if len(s) <= 2 and len(t) >= 2:
+        raise ShapeError("TL508", "0D or 1D target tensor expected, multi-target not supported")
+    if len(s) == 1 and len(t) == 1 and differ(t[0], 1) and is_integral(target_dtype, include_bool=False):
+        raise ShapeError("TL508", f"For 1D input, 1D target must have size 1, but got target size: {t[0]}")
+    expected = (s[0], *s[2:])
+    if len(s) >= 3 and len(s) != 4 and (len(t) != len(expected) or any(map(differ, expected, t))):
+        if not (all_known(expected) and all_known(t)):
+            raise Unknown
+        raise ShapeError("TL508", f"Expected target size {fmt_shape(expected)}, got {fmt_shape(t)}")
+    if len(s) == 4 and len(t) != 3:  # nll_loss2d
+        raise ShapeError(
+            "TL508", f"only batches of spatial targets supported (3D tensors) but got targets of dimension: {len(t)}"
+        )
 
 
 # -- torch.nn.functional ------------------------------------------------------------------

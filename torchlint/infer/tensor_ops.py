@@ -384,12 +384,9 @@ def where(a: Args) -> Out:
     cond, x, y = a.fact(0, "condition"), a.fact(1, "input"), a.fact(2, "other")
     if cond is None or x is None or y is None or not cond.is_tensor:
         raise Unknown
-    if cond.dtype is not None and cond.dtype != "bool":
-        raise Unknown
-    try:
-        shape = elementwise("where", [cond, x, y]).shape
-    except ShapeError:
-        raise Unknown from None
+    if cond.dtype != "bool":
+        raise Unknown  # torch checks the condition's dtype first
+    shape = elementwise("where", [cond, x, y]).shape  # broadcast in this order, as torch words its message
     dtype = elementwise("where", [x, y]).dtype if x.is_tensor or y.is_tensor else None
     return Out(shape, dtype, contiguous_strides(shape) if shape is not None else None)
 
@@ -1045,17 +1042,23 @@ def stack(items: list[Fact], dim: Dim) -> Out:
     return Out(result, _join_dtype(items), contiguous_strides(result))
 
 
+def _at_least(items: list[Fact], rank: int) -> list[Fact]:
+    """`torch.atleast_1d`/`atleast_2d`: 1s put in front up to `rank` dims."""
+    lifted = []
+    for f in items:
+        shape = f.shape
+        assert shape is not None
+        lifted.append(f.but(shape=(1,) * (rank - len(shape)) + shape, strides=None) if len(shape) < rank else f)
+    return lifted
+
+
 def hstack(items: list[Fact]) -> Out:
-    if any(not f.shape for f in items):
-        raise Unknown
-    return cat(items, 0 if len(items[0].shape) == 1 else 1)  # type: ignore[arg-type]
+    lifted = _at_least(items, 1)
+    return cat(lifted, 0 if len(lifted[0].shape) == 1 else 1)  # type: ignore[arg-type]
 
 
 def vstack(items: list[Fact]) -> Out:
-    if any(f.shape is None or len(f.shape) > 2 or not f.shape for f in items):
-        raise Unknown
-    lifted = [f.but(shape=(1, *f.shape), strides=None) if len(f.shape) == 1 else f for f in items]  # type: ignore[misc]
-    out = cat(lifted, 0)
+    out = cat(_at_least(items, 2), 0)
     return Out(out.shape, out.dtype, None)
 
 
@@ -1123,8 +1126,9 @@ def reduce_shape(shape: Shape, dims: tuple[Dim, ...] | None, keepdim: bool) -> S
     if not dims:
         raise Unknown
     wrapped = [wrap(d, len(shape)) for d in dims]
-    if len(set(wrapped)) != len(wrapped):
-        raise Unknown
+    for i, d in enumerate(wrapped):
+        if d in wrapped[:i]:
+            raise ShapeError("TL505", f"dim {d} appears multiple times in the list of dims")
     if not shape:
         return ()
     if any(shape[i] == 0 or not isinstance(shape[i], int) for i in wrapped) and not keepdim:

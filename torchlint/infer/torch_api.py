@@ -194,10 +194,8 @@ LEGACY_CONSTRUCTORS = frozenset(
     [f"torch.{name}" for name in LEGACY_TYPES] + [f"torch.cuda.{name}" for name in LEGACY_TYPES if name != "Tensor"]
 )
 
-# nn layers whose call returns a tuple rather than one tensor.
-TUPLE_RETURNING_LAYERS = frozenset(
-    {"LSTM", "GRU", "RNN", "MultiheadAttention", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d"}
-)
+# nn layers whose call returns a tuple rather than one tensor (max pools too, given return_indices=True).
+TUPLE_RETURNING_LAYERS = frozenset({"LSTM", "GRU", "RNN", "MultiheadAttention"})
 
 # Context managers that disable gradient recording.
 NO_GRAD_CONTEXTS = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad"})

@@ -14,9 +14,10 @@ class LayerInputMismatch(ShapeRule):
         "Flags a call of an `nn` layer whose configuration is known (`nn.Linear(400, 120)`, "
         "`nn.Conv2d(3, 6, 5)`, ...) on a tensor of known shape when the layer cannot take it: `Linear` "
         "in_features, `Bilinear` sizes, `Conv`/`ConvTranspose` in_channels and rank, a conv kernel or pool "
-        "window larger than the (padded) input, `BatchNorm` num_features and rank, `LayerNorm` "
-        "normalized_shape, `GroupNorm` channels, `LSTM`/`GRU`/`RNN` input_size and rank, "
-        "`MultiheadAttention` embed_dim. A module class of the file called on a tensor of known shape "
+        "window larger than the (padded) input, pooling layers and functions of the wrong rank, "
+        "`BatchNorm` num_features and rank, `LayerNorm` normalized_shape, `GroupNorm` channels and rank, "
+        "`LSTM`/`GRU`/`RNN` input_size and rank, `MultiheadAttention` embed_dim and query, key and value "
+        "ranks. A module class of the file called on a tensor of known shape "
         "(`net = Net(); net(torch.randn(64, 3, 32, 32))`) has its `forward` checked with that input."
     )
     why = (

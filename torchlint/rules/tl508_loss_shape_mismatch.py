@@ -12,7 +12,8 @@ class LossShapeMismatch(ShapeRule):
     summary = "A loss called with input and target shapes that it rejects (batch sizes, BCE sizes)"
     what = (
         "Flags `F.cross_entropy`/`nn.CrossEntropyLoss` and `F.nll_loss`/`nn.NLLLoss` whose input and "
-        "target batch sizes are known and differ; `F.binary_cross_entropy`/`nn.BCELoss` and "
+        "target batch sizes are known and differ, or whose target of class indices has the wrong rank or "
+        "size for the input (`[N, H, W]` for an `[N, C, H, W]` input); `F.binary_cross_entropy`/`nn.BCELoss` and "
         "`F.binary_cross_entropy_with_logits`/`nn.BCEWithLogitsLoss` whose input and target sizes differ "
         "(`[N, 1]` against `[N]` included); and `F.mse_loss`/`F.l1_loss` whose shapes do not broadcast."
     )
