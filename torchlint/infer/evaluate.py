@@ -574,13 +574,14 @@ class Evaluator:
             return _opaque(result)
         elements = list(node.slice)
         in_tuple = len(elements) > 1 or elements[0].comma is not cst.MaybeSentinel.DEFAULT
+        parts: list[cst.BaseSlice] = [e.slice for e in elements]
         if not in_tuple and isinstance(elements[0].slice, cst.Index):
             value = elements[0].slice.value
             if isinstance(value, cst.Tuple) and not any(isinstance(e, cst.StarredElement) for e in value.elements):
-                parts: list[cst.BaseSlice] = [cst.Index(e.value) for e in value.elements]
-                return self._shaped(result, node, lambda: sources.index(base, self._items(parts, True)), [], base)
-        parts = [e.slice for e in elements]
-        return self._shaped(result, node, lambda: sources.index(base, self._items(parts, in_tuple)), [], base)
+                parts, in_tuple = [cst.Index(e.value) for e in value.elements], True
+        return self._shaped(
+            result, node, lambda: sources.index(base, self._items(parts, in_tuple)), [(node.value, base)], base
+        )
 
     def _items(self, parts: list[cst.BaseSlice], in_tuple: bool) -> list[sources.Item]:
         items: list[sources.Item] = []

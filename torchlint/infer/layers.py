@@ -771,8 +771,9 @@ def loss(kind: str, x: Fact, target: Fact, reduction: object, layer: Layer | Non
         batch = t[0] if t else 0  # a 0-d target has batch size 0
         if len(s) >= 2 and s != t and differ(s[0], batch):
             raise ShapeError("TL508", f"Expected input batch_size ({s[0]}) to match target batch_size ({batch}).")
-        probabilities_shape = kind == "CrossEntropyLoss" and len(t) == len(s) and all(map(same, s, t))
-        if is_float(x.dtype) and not probabilities_shape:
+        # Class probabilities take a target of the input's shape: checked otherwise (if it may be that, not here).
+        maybe_probabilities = kind == "CrossEntropyLoss" and len(t) == len(s) and not any(map(differ, s, t))
+        if is_float(x.dtype) and not maybe_probabilities:
             _check_class_target(kind, s, t, target.dtype)
         if not s:
             raise Unknown

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import NoReturn
 
 import libcst as cst
 
@@ -14,6 +15,7 @@ from torchlint.infer.shapes import (
     Shape,
     ShapeError,
     Unknown,
+    all_known,
     broadcast,
     contiguous_strides,
     is_contiguous,
@@ -243,6 +245,26 @@ def _slice_length(size: Dim, start: Dim | None, stop: Dim | None, step: Dim | No
     return max(0, -(-(end - begin) // step))
 
 
+def _refuse_zero_dim(items: list[Item]) -> NoReturn:
+    """torch's words for indexing a 0-dim tensor (`loss[0]` on a reduced loss is the usual case)."""
+    if any(item[0] == "tensor" for item in items):
+        raise Unknown
+    if len(items) == 1 and items[0][0] == "slice":
+        raise ShapeError("TL505", "slice() cannot be applied to a 0-dim tensor.")
+    if len(items) == 1 and items[0][0] == "int":
+        value = items[0][1]
+        if not isinstance(value, int):
+            raise Unknown
+        if value == 0:
+            raise ShapeError(
+                "TL505",
+                "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to "
+                "convert a 0-dim tensor to a number",
+            )
+        raise ShapeError("TL505", f"index {value} is out of bounds for dimension 0 with size 0")
+    raise ShapeError("TL505", "too many indices for tensor of dimension 0")
+
+
 def index(x: Fact, items: list[Item]) -> Out:
     """`x[items]` under torch's indexing rules."""
     shape, strides = x.shape, x.strides
@@ -259,13 +281,14 @@ def index(x: Fact, items: list[Item]) -> Out:
     if sum(1 for item in items if item[0] == "ellipsis") > 1:
         raise Unknown
     if not shape and consumed:
-        raise Unknown  # a 0-dim tensor refuses indices with another message
+        _refuse_zero_dim(items)
     if consumed > len(shape):
         raise ShapeError("TL505", f"too many indices for tensor of dimension {len(shape)}")
     dims: list[Dim] = []
     dim_strides: list[Dim] = []
     advanced: list[Shape] = []
     advanced_at: list[int] = []  # result positions where advanced indices stood
+    lists: list[tuple[list[int], int]] = []  # list indices with their dim's size
     dim = 0
     for position, item in enumerate(items):
         kind = item[0]
@@ -290,8 +313,9 @@ def index(x: Fact, items: list[Item]) -> Out:
             dim += 1
         elif kind == "list":
             size = shape[dim]
-            if not isinstance(size, int) or any(not isinstance(v, int) or not -size <= v < size for v in item[1]):
+            if not isinstance(size, int) or any(not isinstance(v, int) for v in item[1]):
                 raise Unknown
+            lists.append((item[1], size))
             advanced.append((len(item[1]),))
             advanced_at.append(len(dims))
             dim += 1
@@ -328,4 +352,23 @@ def index(x: Fact, items: list[Item]) -> Out:
         raise Unknown from None
     adjacent = all(at == advanced_at[0] for at in advanced_at)
     at = advanced_at[0] if adjacent else 0
-    return Out((*dims[:at], *joined, *dims[at:]), x.dtype, None)
+    result = (*dims[:at], *joined, *dims[at:])
+    _check_list_bounds(lists, result, len(lists) == len(advanced))
+    return Out(result, x.dtype, None)
+
+
+def _check_list_bounds(lists: list[tuple[list[int], int]], result: Shape, only_lists: bool) -> None:
+    """Indices out of bounds in list indices, reported as torch's kernel finds the first: element by element
+    of the broadcast index, list by list within an element; a dim of size 0 is refused before."""
+    if any(size == 0 and values for values, size in lists):
+        raise ShapeError("TL505", "index is out of bounds for dimension with size 0")
+    if all(-size <= v < size for values, size in lists for v in values):
+        return
+    if not only_lists or not all_known(result) or 0 in result:
+        raise Unknown  # other advanced indices take part, or no element is ever read
+    length = max(len(values) for values, _ in lists)
+    for element in range(length):
+        for number, (values, size) in enumerate(lists):
+            v = values[element if len(values) > 1 else 0]
+            if not -size <= v < size:
+                raise ShapeError("TL505", f"index {v} is out of bounds for dimension {number} with size {size}")

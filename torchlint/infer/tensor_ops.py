@@ -991,8 +991,11 @@ def _join_dtype(items: list[Fact]) -> str | None:
 
 def cat(items: list[Fact], dim: Dim) -> Out:
     shapes = [f.shape for f in items]
-    if any(s == (0,) for s in shapes) or any(s == () for s in shapes):
-        raise Unknown  # legacy empty tensors are skipped; 0-d tensors are refused with another message
+    for number, shape in enumerate(shapes):
+        if shape == ():
+            raise ShapeError("TL503", f"zero-dimensional tensor (at position {number}) cannot be concatenated")
+    if any(s == (0,) for s in shapes):
+        raise Unknown  # legacy empty tensors are skipped
     first = shapes[0]
     assert first is not None
     d = wrap(dim, len(first))

@@ -13,7 +13,8 @@ class ConcatShapeMismatch(ShapeRule):
     what = (
         "Flags `torch.cat`, `torch.concat`, `torch.stack`, `torch.hstack` and `torch.vstack` of a list or "
         "tuple literal of tensors with known shapes when the tensors differ in rank, differ in a dimension "
-        "other than the one joined (`cat`), or differ at all (`stack`)."
+        "other than the one joined (`cat`), or differ at all (`stack`); and `cat` of a 0-d tensor (a "
+        "reduced loss or a `.sum()`), which has no dimension to join along."
     )
     why = (
         "torch raises `RuntimeError: Sizes of tensors must match except in dimension 1` or `stack expects "

@@ -13,8 +13,9 @@ class DimOutOfRange(ShapeRule):
     what = (
         "Flags, for a tensor of known rank: `dim=` arguments out of range (`sum`, `mean`, `softmax`, "
         "`squeeze`, `unsqueeze`, `transpose`, `flatten`, `cat`, `size(d)`, ...); `permute` orders of the "
-        "wrong length or with repeated dims; `t()` on more than two dimensions and `.mT` on fewer; more "
-        "indices than dimensions; and integer indices out of bounds for a known size."
+        "wrong length or with repeated dims, and reductions over a repeated dim; `t()` on more than two "
+        "dimensions and `.mT` on fewer; more indices than dimensions; integer and list indices out of "
+        "bounds for a known size; and any index into a 0-d tensor (`loss[0]` on a reduced loss)."
     )
     why = (
         "torch raises `IndexError: Dimension out of range (expected to be in range of [-1, 0], but got "
