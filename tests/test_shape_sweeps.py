@@ -38,8 +38,8 @@ def _sizes(shape: tuple[int, ...]) -> str:
 
 
 def _agree(setup: list[str], expr: str, codes: Collection[str], claimed: bool | tuple[str, ...] = True) -> None:
-    """Run `y = expr` after `setup` (which binds no `y`) under torch and torchlint. `claimed`: whether torchlint must report
-    torch's error (True, or torch's message starting with one of these)."""
+    """Run `y = expr` after `setup` (which binds no `y`) under torch and torchlint. `claimed`: whether
+    torchlint must report torch's error (True, or where torch's message starts with one of these)."""
     namespace = {"torch": torch, "nn": nn, "F": F}
     exec("\n".join(setup), namespace)
     try:
