@@ -3,6 +3,7 @@
     python scripts/precision_corpus.py                      # torch, torchvision, timm, transformers
     python scripts/precision_corpus.py --select TL2,TL403   # only some rules
     python scripts/precision_corpus.py --sample 30          # also print up to 30 findings per rule to review
+    python scripts/precision_corpus.py --select TL5 --shapes  # also count tensor assignments with a known shape
 
 The corpus is not part of the repository: torch is the installed package, the others are source
 trees under `--corpus` (default /work/corpus/src). Findings are also written as JSON (`--out`).
@@ -24,11 +25,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from torchlint.api import inferred_facts  # noqa: E402
 from torchlint.config import check_selectors  # noqa: E402
 from torchlint.rule_codes import RULE_CODES  # noqa: E402
 from torchlint.runner import FileOutcome, FileTask, lint_file  # noqa: E402
 
-SOURCE_PACKAGES = ("torchvision", "timm", "transformers")
+SOURCE_PACKAGES = ("torchvision", "timm", "transformers", "examples")  # examples: a pytorch/examples checkout
 
 
 def torch_root() -> Path | None:
@@ -63,6 +65,19 @@ def _task(task: FileTask) -> FileOutcome:
     return lint_file(task)
 
 
+def _shape_counts(path: str) -> tuple[int, int, str | None]:
+    """(tensor assignments, those with a known shape, the error if inference raised) for one file."""
+    try:
+        source = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return 0, 0, None
+    try:
+        bindings = inferred_facts(source)
+    except Exception as error:  # a crash is what this counts
+        return 0, 0, f"{type(error).__name__}: {error}"
+    return len(bindings), sum(b.shape is not None for b in bindings), None
+
+
 def selected_codes(select: str | None) -> tuple[str, ...]:
     if not select:
         return RULE_CODES
@@ -81,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, default=Path("/work/corpus/src"))
     parser.add_argument("--select", help="rule codes or prefixes, comma-separated (default: all rules)")
-    parser.add_argument("--packages", help="comma-separated subset of torch,torchvision,timm,transformers")
+    parser.add_argument("--packages", help="comma-separated subset of torch,torchvision,timm,transformers,examples")
+    parser.add_argument("--shapes", action="store_true", help="also count tensor assignments with a known shape")
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
     default_out = Path(tempfile.gettempdir()) / "torchlint-corpus.json"
     parser.add_argument("--out", type=Path, default=default_out, help="where to write the findings (JSON)")
@@ -117,6 +133,18 @@ def main(argv: list[str] | None = None) -> int:
     for code in sorted({c for c, _ in counts} | set(codes)):
         row = [counts[(code, name)] for name in names]
         print(f"| {code} | " + " | ".join(str(n) for n in row) + f" | {sum(row)} |")
+    if args.shapes:
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            shape_counts = list(pool.map(_shape_counts, [t.path for t in tasks], chunksize=16))
+        print("\n| Package | Tensor assignments | With a known shape | Inference crashes |")
+        print("| --- | --- | --- | --- |")
+        for name in names:
+            mine = [c for t, c in zip(tasks, shape_counts, strict=True) if owner[t.path] == name]
+            crashes = sum(c[2] is not None for c in mine)
+            print(f"| {name} | {sum(c[0] for c in mine)} | {sum(c[1] for c in mine)} | {crashes} |")
+        for task, (_, _, error) in zip(tasks, shape_counts, strict=True):
+            if error is not None:
+                print(f"crash: {task.path}: {error}")
     if args.sample:
         rng = random.Random(0)
         for code in sorted({r["code"] for r in records}):
