@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -71,3 +72,39 @@ def test_revealed_shapes(case: Path) -> None:
         bindings.setdefault(binding.start.line, []).append(_shape_of(binding))
     mismatches = _compare(expectations(source, _SHAPE, ";"), bindings)
     assert not mismatches, "\n".join(mismatches)
+
+
+_RUNS = "Runs under torch"
+
+
+def _module_level_assignments(tree: ast.Module) -> dict[int, str]:
+    """Line → name for `name = ...` outside functions and classes (so bound when the file has run)."""
+    found: dict[int, str] = {}
+    pending: list[ast.stmt] = list(tree.body)
+    while pending:
+        stmt = pending.pop()
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            found[stmt.lineno] = stmt.targets[0].id
+        elif isinstance(stmt, (ast.With, ast.If, ast.For, ast.While, ast.Try)):
+            pending.extend(stmt.body)
+    return found
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if _RUNS in c.read_text(encoding="utf-8")], ids=lambda c: c.name)
+def test_revealed_shapes_are_real(case: Path) -> None:
+    """The known shapes a case states are the ones torch gives when the case runs."""
+    torch = pytest.importorskip("torch")
+    source = case.read_text(encoding="utf-8")
+    namespace: dict[str, object] = {"__name__": "case"}
+    exec(compile(source, str(case), "exec"), namespace)
+    names = _module_level_assignments(ast.parse(source))
+    checked = 0
+    for line, facts in expectations(source, _SHAPE, ";").items():
+        if line not in names or facts[0] == "unknown":
+            continue
+        value = namespace[names[line]]
+        assert isinstance(value, torch.Tensor), f"line {line}: {names[line]} is not a tensor"
+        real = "[" + ", ".join(str(d) for d in value.shape) + "] " + str(value.dtype).removeprefix("torch.")
+        assert facts[0] == real, f"line {line}: stated {facts[0]}, torch gives {real}"
+        checked += 1
+    assert checked, f"{case.name} states no known shape at module level"

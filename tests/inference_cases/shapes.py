@@ -95,7 +95,7 @@ def tokens(x: torch.Tensor):
     return seq, merged, pooled, half, grid
 
 
-# Layers: configured in __init__, applied in forward; a call with a known input is checked through forward.
+# Layers: configured in __init__, applied in forward; a call with a known input is analysed through forward.
 class Net(nn.Module):
     def __init__(self):
         super().__init__()
@@ -109,7 +109,7 @@ class Net(nn.Module):
 
 
 net = Net()
-logits = net(torch.randn(8, 3, 32, 32))  # shape: unknown
+logits = net(torch.randn(8, 3, 32, 32))  # shape: [8, 10] float32
 conv = nn.Conv2d(3, 8, kernel_size=5, stride=2, padding=2)
 conved = conv(a)  # shape: [64, 8, 16, 16] float32
 lstm = nn.LSTM(32, 20, num_layers=2, batch_first=True)

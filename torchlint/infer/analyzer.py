@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import reduce
 
 import libcst as cst
 
 from torchlint.infer import torch_api as api
 from torchlint.infer.evaluate import Evaluator
-from torchlint.infer.facts import UNKNOWN, Device, Fact, Kind, tensor
+from torchlint.infer.facts import UNKNOWN, Device, Fact, Kind, join, tensor
 from torchlint.infer.scope import (
     BindingIndex,
     Env,
@@ -96,6 +97,12 @@ class Analyzer:
         # True while `forward` is analysed again for a call with known input shapes.
         self.targeted = False
         self.evaluator.shapes = not self.bindings.mutates_shapes
+        self.evaluator.forward_output = self.forward_output
+        # `forward` analyses for calls with known inputs: their results by call, those in progress, and the
+        # facts of the `return`s of the one being analysed.
+        self._forward_results: dict[tuple, Fact] = {}
+        self._forwarding: set[tuple] = set()
+        self.returns: list[Fact] | None = None
 
     @property
     def scope(self) -> Scope:
@@ -122,31 +129,57 @@ class Analyzer:
         scope.final = scope.env
         while self.pending:
             self._analyse_function(*self.pending.popleft())
-        self._analyse_requests()
 
-    def _analyse_requests(self) -> None:
-        """`forward` of module classes of this file, again with the input shapes they are called on."""
-        done: set[tuple] = set()
-        requests = self.evaluator.requests
-        while requests and len(done) < _MAX_TARGETED:
-            cls, args, init = requests.pop(0)
-            info = self.classes.get(cls)
-            key = (id(cls), args, init)
-            if info is None or info.scope is None or key in done or not self._targetable(info):
-                continue
-            done.add(key)
+    def forward_output(self, call: cst.Call, cls: cst.ClassDef, args: tuple[Fact, ...], init: Call | None) -> Fact:
+        """What `forward` of a module class of this file returns for a call on these inputs.
+
+        The class's `__init__` (with the constructor's arguments) and `forward` (with the call's) are
+        analysed right here, as the call runs; shape errors inside them are reported with these shapes.
+        """
+        key = (id(call), id(cls), args, init, self.evaluator.guarded > 0)
+        if key in self._forward_results:
+            return self._forward_results[key]
+        info = self.classes.get(cls)
+        if info is None or info.scope is None or key in self._forwarding or not self._targetable(info):
+            return UNKNOWN
+        if len(self._forward_results) >= _MAX_TARGETED:
+            return UNKNOWN
+        self._forwarding.add(key)
+        saved = self._suspend()
+        returns: list[Fact] = []
+        try:
             self.targeted = True
             attributes = self._constructed(info, init)
-            if attributes is not None:
+            if attributes is not None and not set(attributes) & self.bindings.attribute_writes:
+                self.returns = returns
                 self._analyse_function(info.methods["forward"][0], info.scope, info, (args, ()), attributes)
+                self.returns = None
             while self.pending:
                 self._analyse_function(*self.pending.popleft())
-            self.targeted = False
+        finally:
+            self._resume(saved)
+            self._forwarding.discard(key)
+        result = reduce(join, returns) if returns else UNKNOWN
+        self._forward_results[key] = result
+        return result
+
+    def _suspend(self) -> tuple:
+        """Set the analysis in progress aside, to analyse another function in the middle of it."""
+        evaluator = self.evaluator
+        saved = (evaluator.scope, evaluator.memo, evaluator.overlays, evaluator.self_name, evaluator.self_attributes,
+                 self.pending, self.returns, self.targeted)  # fmt: skip
+        evaluator.memo, evaluator.overlays, self.pending, self.returns = {}, [], deque(), None
+        return saved
+
+    def _resume(self, saved: tuple) -> None:
+        evaluator = self.evaluator
+        (evaluator.scope, evaluator.memo, evaluator.overlays, evaluator.self_name, evaluator.self_attributes,
+         self.pending, self.returns, self.targeted) = saved  # fmt: skip
 
     def _constructed(self, info: ClassInfo, init: Call | None) -> dict[str, Fact] | None:
-        """The instance's attributes: `__init__` analysed again with the constructor's arguments."""
+        """The instance's attributes: `__init__` analysed again with the constructor's arguments (or none known)."""
         methods = info.methods.get("__init__")
-        if init is None or not methods:
+        if not methods:
             return info.init_attributes
         method = methods[0]
         self_name = _self_param(method)
@@ -157,12 +190,10 @@ class Analyzer:
         return {k[len(prefix) :]: v for k, v in scope.env.values.items() if k.startswith(prefix)}
 
     def _targetable(self, info: ClassInfo) -> bool:
-        """One `forward`, and no attribute of the instance replaced from outside the class."""
+        """One `forward` that calling the instance runs, its output not changed by hooks, no `setattr`."""
         if len(info.methods.get("forward", ())) != 1 or len(info.methods.get("__init__", ())) > 1:
             return False
-        if self.bindings.dynamic_attributes:
-            return False
-        return not (set(info.init_attributes) & self.bindings.attribute_writes)
+        return "__call__" not in info.methods and not self.bindings.dynamic_attributes and not self.bindings.hooks
 
     # -- plumbing ------------------------------------------------------------------
 
@@ -447,7 +478,9 @@ class Analyzer:
             scope.env.bind(self_name, Fact(Kind.SELF))
         if call is not None and not self._bind_call(node, scope, call):
             return None
-        self.exec_block(node.body)
+        returns = self.returns
+        if not self.exec_block(node.body) and returns is not None:
+            returns.append(UNKNOWN)  # falls off the end: None
         scope.final = scope.env
         if info is not None and self_name is not None and node.name.value == "__init__" and call is None:
             prefix = self_name + "."
@@ -504,6 +537,8 @@ class Analyzer:
             self.bind(small.target, self.evaluator.augmented(small))
         elif isinstance(small, cst.Expr):
             self._in_place_call(small.value)
+        elif isinstance(small, cst.Return) and self.returns is not None:
+            self.returns.append(evaluate(small.value) if small.value is not None else UNKNOWN)
         elif isinstance(small, cst.Import):
             for alias in small.names:
                 full = dotted_name(alias.name) or ""

@@ -117,9 +117,9 @@ class Evaluator:
         self.shapes = True
         self.findings: dict[int, Finding] = {}
         self.guarded = 0
-        # Calls of modules defined in this file on known inputs: the class, the call's positional arguments
-        # and the constructor's arguments, to analyse __init__ and forward with.
-        self.requests: list[tuple[cst.ClassDef, tuple[Fact, ...], tuple | None]] = []
+        # What a module class of this file returns when called: the analyzer runs its `forward` on the
+        # call's inputs (the call, the class, the positional arguments, the constructor's arguments).
+        self.forward_output: Callable[[cst.Call, cst.ClassDef, tuple[Fact, ...], tuple | None], Fact] | None = None
 
     # -- names -------------------------------------------------------------------
 
@@ -671,7 +671,9 @@ class Evaluator:
             grad = False if self.scope.no_grad else args.positional[0][0].requires_grad
         base = tensor(module.device, module.device_origin, grad)
         if isinstance(module.node, cst.ClassDef) and args is not None:
-            self._request(module.node, args, module.value if isinstance(module.value, tuple) else None)
+            output = self._forward(node, module.node, args, module.value if isinstance(module.value, tuple) else None)
+            if output.is_tensor and output.shape is not None:
+                return base.but(shape=output.shape, dtype=output.dtype, strides=output.strides, shape_origin=node)
         if spec is None or args is None:
             return UNKNOWN if _returns_tuple(layer, spec) else base
         func = node.func
@@ -683,12 +685,12 @@ class Evaluator:
             return UNKNOWN
         return result
 
-    def _request(self, cls: cst.ClassDef, args: ops.Args, init: tuple | None) -> None:
-        """Ask for `forward` to be analysed again with these (known) inputs."""
+    def _forward(self, node: cst.Call, cls: cst.ClassDef, args: ops.Args, init: tuple | None) -> Fact:
+        """The output of a module class's `forward` on inputs of known shape (analysed again with them)."""
         facts = tuple(f for f, _ in args.positional)
         if args.keywords or not args.complete or not any(f.is_tensor and f.shape is not None for f in facts):
-            return
-        self.requests.append((cls, facts, init))
+            return UNKNOWN
+        return self.forward_output(node, cls, facts, init) if self.forward_output is not None else UNKNOWN
 
     def _module_method(self, module: Fact, method: str, node: cst.Call) -> Fact:
         if method in ("to", "cuda", "cpu"):

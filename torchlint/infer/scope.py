@@ -171,6 +171,12 @@ _SHAPE_MUTATORS = frozenset(
      "as_strided_", "set_default_dtype", "set_default_tensor_type"}
 )  # fmt: skip
 
+# Hooks that may replace a module's input or output.
+_HOOK_REGISTRARS = frozenset(
+    {"register_forward_hook", "register_forward_pre_hook", "register_module_forward_hook",
+     "register_module_forward_pre_hook"}
+)  # fmt: skip
+
 
 def _mutates_shapes(node: cst.Call) -> bool:
     func = node.func
@@ -189,6 +195,7 @@ class BindingIndex:
         self.mutates_shapes = False
         self.attribute_writes: set[str] = set()
         self.dynamic_attributes = False
+        self.hooks = False  # forward hooks registered: a module's output (or input) is not what forward says
         # Each open scope with the loops open inside it.
         self._open: list[tuple[Counter[str], list[set[str]]]] = []
         walk(module, self._enter, self._leave)
@@ -218,8 +225,11 @@ class BindingIndex:
             if not self.mutates_shapes and _mutates_shapes(node):  # type: ignore[arg-type]
                 self.mutates_shapes = True
             func = node.func  # type: ignore[attr-defined]
-            if isinstance(func, cst.Name) and func.value == "setattr":
+            called = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+            if called == "setattr" and isinstance(func, cst.Name):
                 self.dynamic_attributes = True
+            elif called in _HOOK_REGISTRARS:
+                self.hooks = True
         if cls in _SCOPES:
             counts = Counter()
             if cls is cst.FunctionDef or cls is cst.Lambda:

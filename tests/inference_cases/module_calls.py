@@ -1,0 +1,79 @@
+# What a call of a module class of this file returns: its forward analysed with the call's inputs.
+# Inline `# shape:` expectations as in shapes.py. Runs under torch: test_inference.py checks them there too.
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Block(nn.Module):
+    def __init__(self, channels, width=8):
+        super().__init__()
+        self.conv = nn.Conv2d(channels, width, 3, padding=1)
+
+    def forward(self, x):
+        return F.relu(self.conv(x))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = Block(3, width=4)
+        self.pool = nn.MaxPool2d(2)
+        self.head = nn.Linear(4 * 8 * 8, 10)
+
+    def forward(self, x):
+        x = self.pool(self.block(x))  # shape: [2, 4, 8, 8] float32
+        x = x.flatten(1)
+        if self.training:
+            return self.head(x)
+        return self.head(x)
+
+
+net = Net()
+images = torch.randn(2, 3, 16, 16)
+logits = net(images)  # shape: [2, 10] float32
+again = net.forward(images)  # shape: [2, 10] float32
+block_out = Block(3)(images)  # shape: [2, 8, 16, 16] float32
+with torch.no_grad():
+    frozen = net(images)  # shape: [2, 10] float32
+by_keyword = net(x=images)  # shape: unknown
+
+
+class TwoWays(nn.Module):
+    def forward(self, x):
+        if x.sum() > 0:
+            return x
+        return x.t()
+
+
+class MaybeNone(nn.Module):
+    def forward(self, x):
+        if x.sum() > 0:
+            return x + 1
+
+
+class OwnCall(nn.Module):
+    def forward(self, x):
+        return x
+
+    def __call__(self, x):
+        return x.t()
+
+
+class Replaced(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.proj_replaced = nn.Linear(3, 3)
+
+    def forward(self, x):
+        return self.proj_replaced(x)
+
+
+square = torch.randn(3, 3)
+wide = torch.randn(2, 3)
+either = TwoWays()(wide)  # shape: unknown
+none_or_tensor = MaybeNone()(square)  # shape: unknown
+own = OwnCall()(wide)  # shape: unknown
+replaced = Replaced()
+replaced.proj_replaced = nn.Linear(3, 5)
+projected = replaced(wide)  # shape: unknown
