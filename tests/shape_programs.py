@@ -472,7 +472,7 @@ class _Builder:
             call = f"{a}.split([{first}, {self.near(size - first, 0.8)}], {d})"
         else:
             call = f"{a}.unbind({d})"
-        if not self.run(form, f"{name}s = {call}", {"TL505"}):
+        if not self.run(form, f"{name}s = {call}", {"TL502", "TL505"} if form == "split_sizes" else {"TL505"}):
             return False
         pieces = len(self.namespace[f"{name}s"])
         if pieces == 2 and self.c.chance(0.5):

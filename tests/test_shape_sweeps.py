@@ -171,3 +171,16 @@ def test_where(form: str) -> None:
     for shapes in itertools.product(WHERE_SHAPES, repeat=3):
         setup = [f"{name} = torch.randn({_sizes(shape)})" for name, shape in zip("cab", shapes, strict=True)]
         _agree(setup, form, {"TL504"})
+
+
+SPLIT_SHAPES = [(), (4,), (0,), (2, 4), (4, 3)]
+SPLIT_SIZES = ["[4]", "[1, 3]", "[0, 4]", "[2, 2, 0]", "[1, 2]", "[5]", "[-1, 5]", "[3, -1]", "(2, 2)", "[3]"]
+
+
+@pytest.mark.parametrize("dim", ["0", "1", "-1", "-2", "2"])
+def test_split_sizes(dim: str) -> None:
+    for shape, sizes in itertools.product(SPLIT_SHAPES, SPLIT_SIZES):
+        setup = [f"x = torch.randn({_sizes(shape)})"]
+        claimed = ("split_with_sizes", "Dimension out of range")
+        _agree(setup, f"x.split({sizes}, {dim})[0]", {"TL502", "TL505"}, claimed)
+        _agree(setup, f"torch.split(x, {sizes}, dim={dim})[-1]", {"TL502", "TL505"}, claimed)

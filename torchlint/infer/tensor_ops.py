@@ -1076,8 +1076,20 @@ def split(x: Fact, size_or_sections: Fact, dim: Dim) -> tuple[Out, ...]:
         raise Unknown
     if is_sequence(size_or_sections):
         sections = sizes_of(size_or_sections)
-        if not all_known(sections) or sum(sections) != total:  # type: ignore[arg-type]
+        if not all_known(sections):
             raise Unknown
+        shown = "[" + ", ".join(str(s) for s in sections) + "]"
+        if any(s < 0 for s in sections):  # type: ignore[operator]
+            raise ShapeError(
+                "TL502",
+                f"split_with_sizes expects split_sizes have only non-negative entries, but got split_sizes={shown}",
+            )
+        if sum(sections) != total:  # type: ignore[arg-type]
+            raise ShapeError(
+                "TL502",
+                f"split_with_sizes expects split_sizes to sum exactly to {total} (input tensor's size at dimension "
+                f"{dim}), but got split_sizes={shown}",
+            )
         parts = list(sections)
     else:
         step = int_of(size_or_sections)
