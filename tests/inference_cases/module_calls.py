@@ -22,7 +22,7 @@ class Net(nn.Module):
         self.head = nn.Linear(4 * 8 * 8, 10)
 
     def forward(self, x):
-        x = self.pool(self.block(x))  # shape: [2, 4, 8, 8] float32
+        x = self.pool(self.block(x))  # shape: [2, 4, 8, 8]
         x = x.flatten(1)
         if self.training:
             return self.head(x)
@@ -77,3 +77,25 @@ own = OwnCall()(wide)  # shape: unknown
 replaced = Replaced()
 replaced.proj_replaced = nn.Linear(3, 5)
 projected = replaced(wide)  # shape: unknown
+
+# Under autocast, float results may be float16 or bfloat16: their dtypes are not known (nor, in forward
+# above, the dtype its analyses for all calls agree on).
+with torch.autocast("cpu"):
+    mixed = net(images)  # shape: [2, 10]
+    products = wide @ square  # shape: [2, 3]
+counts = torch.zeros(2, 3, dtype=torch.long)
+with torch.autocast("cpu"):
+    still_long = counts + 1  # shape: [2, 3] int64
+
+
+def doubled(forward):
+    return lambda self, x: torch.cat([forward(self, x), forward(self, x)])
+
+
+class Decorated(nn.Module):
+    @doubled
+    def forward(self, x):
+        return x
+
+
+twice = Decorated()(wide)  # shape: unknown

@@ -190,8 +190,11 @@ class Analyzer:
         return {k[len(prefix) :]: v for k, v in scope.env.values.items() if k.startswith(prefix)}
 
     def _targetable(self, info: ClassInfo) -> bool:
-        """One `forward` that calling the instance runs, its output not changed by hooks, no `setattr`."""
+        """One `forward` that calling the instance runs, its output not changed by decorators or hooks, no
+        `setattr`."""
         if len(info.methods.get("forward", ())) != 1 or len(info.methods.get("__init__", ())) > 1:
+            return False
+        if not self._decorators(info.methods["forward"][0]) <= api.TRANSPARENT_DECORATORS:
             return False
         return "__call__" not in info.methods and not self.bindings.dynamic_attributes and not self.bindings.hooks
 
@@ -373,6 +376,7 @@ class Analyzer:
     def _exec_with(self, stmt: cst.With) -> bool:
         saved_no_grad = self.scope.no_grad
         saved_device = self.evaluator.default_device
+        saved_autocast = self.evaluator.autocast
         for item in stmt.items:
             self.walk(item.item)
             context = item.item
@@ -380,6 +384,8 @@ class Analyzer:
                 qualname = self.evaluator.qualname(context.func)
                 if qualname in api.NO_GRAD_CONTEXTS:
                     self.scope.no_grad = True
+                elif qualname in api.AUTOCAST_CONTEXTS:
+                    self.evaluator.autocast = True
                 elif qualname == "torch.device":
                     self.evaluator.default_device = self.evaluator.fact(context).device
             if item.asname is not None:
@@ -390,6 +396,7 @@ class Analyzer:
         self.evaluator.guarded -= guarded
         self.scope.no_grad = saved_no_grad
         self.evaluator.default_device = saved_device
+        self.evaluator.autocast = saved_autocast
         return terminated
 
     def _exec_class(self, stmt: cst.ClassDef) -> None:
@@ -463,11 +470,10 @@ class Analyzer:
         scope = Scope("function", parent, self.bindings.scope(node))
         self_name = _self_param(node) if info is not None else None
         self._enter(scope, info if node.name.value != "__init__" else None, self_name, attributes)
-        scope.no_grad = any(
-            self.evaluator.qualname(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator)
-            in api.NO_GRAD_CONTEXTS
-            for d in node.decorators
-        )
+        decorators = self._decorators(node)
+        scope.no_grad = bool(decorators & api.NO_GRAD_CONTEXTS)
+        saved_autocast = self.evaluator.autocast
+        self.evaluator.autocast = saved_autocast or bool(decorators & api.AUTOCAST_CONTEXTS)
         starred = (node.params.star_arg, node.params.star_kwarg)
         for param in all_params(node.params):
             fact = self._annotation_fact(param.annotation) if param.annotation is not None else UNKNOWN
@@ -477,15 +483,24 @@ class Analyzer:
         if self_name is not None:
             scope.env.bind(self_name, Fact(Kind.SELF))
         if call is not None and not self._bind_call(node, scope, call):
+            self.evaluator.autocast = saved_autocast
             return None
         returns = self.returns
         if not self.exec_block(node.body) and returns is not None:
             returns.append(UNKNOWN)  # falls off the end: None
+        self.evaluator.autocast = saved_autocast
         scope.final = scope.env
         if info is not None and self_name is not None and node.name.value == "__init__" and call is None:
             prefix = self_name + "."
             info.init_attributes = {k[len(prefix) :]: v for k, v in scope.env.values.items() if k.startswith(prefix)}
         return scope
+
+    def _decorators(self, node: cst.FunctionDef) -> set[str | None]:
+        """The qualified names of a function's decorators (None for one not known)."""
+        return {
+            self.evaluator.qualname(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator)
+            for d in node.decorators
+        }
 
     def _bind_call(self, node: cst.FunctionDef, scope: Scope, call: Call) -> bool:
         """Bind a method's parameters (after `self`) as a call would; False where the call would raise."""

@@ -36,6 +36,7 @@ from torchlint.infer.shapes import (
     floordiv,
     fmt_shape,
     is_anonymous,
+    is_float,
     mul,
     neg,
     product,
@@ -115,6 +116,8 @@ class Evaluator:
         # Shape checking: off for files that resize tensors in place; findings by node id; above 0 inside
         # code that expects errors (`try:` bodies that catch them, `with pytest.raises(...)`), which records none.
         self.shapes = True
+        # Inside `torch.autocast`: float results may be float16 or bfloat16, so their dtypes are not known.
+        self.autocast = False
         self.findings: dict[int, Finding] = {}
         self.guarded = 0
         # What a module class of this file returns when called: the analyzer runs its `forward` on the
@@ -315,6 +318,8 @@ class Evaluator:
             origin = reference.shape_origin
         if shape is None:
             origin = None
+        if self.autocast and is_float(dtype):
+            dtype = None
         return base.but(shape=shape, dtype=dtype, strides=strides, shape_origin=origin)
 
     def _number(self, operator: type, left: Fact, right: Fact) -> Fact | None:

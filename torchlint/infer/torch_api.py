@@ -199,5 +199,15 @@ TUPLE_RETURNING_LAYERS = frozenset({"LSTM", "GRU", "RNN", "MultiheadAttention"})
 
 # Context managers that disable gradient recording.
 NO_GRAD_CONTEXTS = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad"})
+# Mixed precision: inside, float ops may run in float16 or bfloat16.
+AUTOCAST_CONTEXTS = frozenset(
+    {"torch.autocast", "torch.amp.autocast", "torch.cuda.amp.autocast", "torch.cpu.amp.autocast"}
+)
+# Decorators that leave what a function returns as its body computes it (for the shape of a module call).
+TRANSPARENT_DECORATORS = (
+    NO_GRAD_CONTEXTS
+    | AUTOCAST_CONTEXTS
+    | frozenset({"torch.enable_grad", "torch.jit.ignore", "torch.jit.unused", "torch.jit.export"})
+)
 
 CUDA_AVAILABLE = "torch.cuda.is_available"
