@@ -77,14 +77,21 @@ def test_revealed_shapes(case: Path) -> None:
 _RUNS = "Runs under torch"
 
 
-def _module_level_assignments(tree: ast.Module) -> dict[int, str]:
-    """Line → name for `name = ...` outside functions and classes (so bound when the file has run)."""
-    found: dict[int, str] = {}
+def _names(target: ast.expr) -> list[str]:
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for element in target.elts for name in _names(element)]
+    return [target.id] if isinstance(target, ast.Name) else []
+
+
+def _module_level_assignments(tree: ast.Module) -> dict[int, list[str]]:
+    """Line → the names `a = ...` or `a, (b, c) = ...` binds outside functions and classes (so bound when the
+    file has run), in the order of their `# shape:` facts."""
+    found: dict[int, list[str]] = {}
     pending: list[ast.stmt] = list(tree.body)
     while pending:
         stmt = pending.pop()
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
-            found[stmt.lineno] = stmt.targets[0].id
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            found[stmt.lineno] = _names(stmt.targets[0])
         elif isinstance(stmt, (ast.With, ast.If, ast.For, ast.While, ast.Try)):
             pending.extend(stmt.body)
     return found
@@ -100,13 +107,13 @@ def test_revealed_shapes_are_real(case: Path) -> None:
     names = _module_level_assignments(ast.parse(source))
     checked = 0
     for line, facts in expectations(source, _SHAPE, ";").items():
-        if line not in names or facts[0] == "unknown":
-            continue
-        value = namespace[names[line]]
-        assert isinstance(value, torch.Tensor), f"line {line}: {names[line]} is not a tensor"
-        real = "[" + ", ".join(str(d) for d in value.shape) + "]"
-        if "] " in facts[0]:  # a dtype is stated too
-            real += " " + str(value.dtype).removeprefix("torch.")
-        assert facts[0] == real, f"line {line}: stated {facts[0]}, torch gives {real}"
-        checked += 1
+        for name, stated in zip(names.get(line, []), facts, strict=False):
+            if stated == "unknown":
+                continue
+            value = namespace[name]
+            assert isinstance(value, torch.Tensor), f"line {line}: {name} is not a tensor"
+            shape = "unknown" if stated.startswith("unknown") else "[" + ", ".join(str(d) for d in value.shape) + "]"
+            real = f"{shape} {str(value.dtype).removeprefix('torch.')}" if " " in stated.split("]")[-1] else shape
+            assert stated == real, f"line {line}: {name}: stated {stated}, torch gives {real}"
+            checked += 1
     assert checked, f"{case.name} states no known shape at module level"

@@ -71,7 +71,7 @@ class Replaced(nn.Module):
 
 square = torch.randn(3, 3)
 wide = torch.randn(2, 3)
-either = TwoWays()(wide)  # shape: unknown
+either = TwoWays()(wide)  # shape: unknown float32
 none_or_tensor = MaybeNone()(square)  # shape: unknown
 own = OwnCall()(wide)  # shape: unknown
 replaced = Replaced()
@@ -99,3 +99,19 @@ class Decorated(nn.Module):
 
 
 twice = Decorated()(wide)  # shape: unknown
+
+
+# A forward that returns a tuple: each element as forward computed it.
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.LSTM(3, 5, batch_first=True)
+        self.head = nn.Linear(5, 2)
+
+    def forward(self, x):
+        out, (h, c) = self.rnn(x)
+        return self.head(out[:, -1]), (h, c), x.shape[0]
+
+
+sequence = torch.randn(4, 7, 3)
+prediction, (h_n, c_n), batch = Encoder()(sequence)  # shape: [4, 2] float32; [1, 4, 5] float32; [1, 4, 5] float32

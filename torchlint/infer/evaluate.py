@@ -677,8 +677,8 @@ class Evaluator:
         base = tensor(module.device, module.device_origin, grad)
         if isinstance(module.node, cst.ClassDef) and args is not None:
             output = self._forward(node, module.node, args, module.value if isinstance(module.value, tuple) else None)
-            if output.is_tensor and output.shape is not None:
-                return base.but(shape=output.shape, dtype=output.dtype, strides=output.strides, shape_origin=node)
+            if output.is_tensor or output.kind is Kind.SEQUENCE:
+                return _called_output(output, base, node)
         if spec is None or args is None:
             return UNKNOWN if _returns_tuple(layer, spec) else base
         func = node.func
@@ -1021,6 +1021,16 @@ def _finding(
         parts.append(f"{_snippet(layer[0])}: {built}, line {{layer}}")
     message = error.message + ("; " + "; ".join(parts) if parts else "")
     return Finding(error.code, message, refs)
+
+
+def _called_output(output: Fact, base: Fact, node: cst.Call) -> Fact:
+    """What forward returned, as the call's value: its tensors' shapes and dtypes on the call's device and
+    grad (`base`), through tuples and lists; anything else unknown."""
+    if output.is_tensor:
+        return base.but(shape=output.shape, dtype=output.dtype, strides=output.strides, shape_origin=node)
+    if output.kind is Kind.SEQUENCE and output.elements is not None:
+        return output.but(elements=tuple(_called_output(e, base, node) for e in output.elements))
+    return UNKNOWN
 
 
 def _returns_tuple(layer: str, spec: layers.Layer | None) -> bool:
