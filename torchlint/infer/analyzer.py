@@ -472,8 +472,6 @@ class Analyzer:
         self._enter(scope, info if node.name.value != "__init__" else None, self_name, attributes)
         decorators = self._decorators(node)
         scope.no_grad = bool(decorators & api.NO_GRAD_CONTEXTS)
-        saved_autocast = self.evaluator.autocast
-        self.evaluator.autocast = saved_autocast or bool(decorators & api.AUTOCAST_CONTEXTS)
         starred = (node.params.star_arg, node.params.star_kwarg)
         for param in all_params(node.params):
             fact = self._annotation_fact(param.annotation) if param.annotation is not None else UNKNOWN
@@ -483,8 +481,9 @@ class Analyzer:
         if self_name is not None:
             scope.env.bind(self_name, Fact(Kind.SELF))
         if call is not None and not self._bind_call(node, scope, call):
-            self.evaluator.autocast = saved_autocast
             return None
+        saved_autocast = self.evaluator.autocast
+        self.evaluator.autocast = saved_autocast or bool(decorators & api.AUTOCAST_CONTEXTS)
         returns = self.returns
         if not self.exec_block(node.body) and returns is not None:
             returns.append(UNKNOWN)  # falls off the end: None
