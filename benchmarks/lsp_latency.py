@@ -202,8 +202,8 @@ async def run(sizes: list[int], edits: int) -> None:
 
 def engine_ms(lines: int, runs: int = 5) -> float:
     """The engine alone, in this process: the median time of the lint the server's worker runs."""
-    from server.worker import lint
     from torchlint.config import Settings
+    from torchlint.server.worker import lint
 
     source, settings = generate(lines), Settings(root=Path.cwd())  # every rule
     timings = []
@@ -216,8 +216,8 @@ def engine_ms(lines: int, runs: int = 5) -> float:
 
 def profile_engine(lines: int) -> None:
     """cProfile of the engine call the server's worker makes for one lint."""
-    from server.worker import lint
     from torchlint.config import Settings
+    from torchlint.server.worker import lint
 
     source, settings = generate(lines), Settings(root=Path.cwd())  # every rule
     lint(source, "bench.py", settings)  # warm up imports and caches

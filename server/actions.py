@@ -14,11 +14,12 @@ from collections.abc import Sequence
 
 from lsprotocol import types
 
-from server.convert import QuickFix
-from server.positions import LineIndex
 from torchlint.diagnostics import Position
 from torchlint.noqa import NOQA
 from torchlint.source import split_lines
+
+from .convert import QuickFix
+from .positions import LineIndex
 
 FIX_ALL_KIND = "source.fixAll.torchlint"
 _SPANNING_OK = frozenset((tokenize.NEWLINE, tokenize.NL, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER))

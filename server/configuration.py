@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from server.settings import EditorSettings
 from torchlint.config import ConfigError, ConfigResolver, Settings
+
+from .settings import EditorSettings
 
 
 class Configuration:

@@ -12,8 +12,9 @@ from typing import NamedTuple
 
 from lsprotocol import types
 
-from server.positions import LineIndex
 from torchlint.diagnostics import Applicability, Diagnostic, Fix, Severity
+
+from .positions import LineIndex
 
 SOURCE = "torchlint"
 RULE_DOCS_URL = "https://torchlint.dev/rules/{code}"

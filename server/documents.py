@@ -2,7 +2,7 @@
 
 pygls keeps a copy too, but applies incremental edits by `str.splitlines` lines, which
 disagrees with the client (and the parser) on form feeds and U+2028; this copy is edited with
-the same line breaks as every position the server sends (see `server.positions`).
+the same line breaks as every position the server sends (see `torchlint.server.positions`).
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from server.convert import Published, to_lsp
-from server.positions import LineIndex
 from torchlint.config import MARKDOWN, NOTEBOOKS
 from torchlint.diagnostics import Diagnostic
+
+from .convert import Published, to_lsp
+from .positions import LineIndex
 
 MARKDOWN_LANGUAGE = "markdown"
 

@@ -1,4 +1,4 @@
-"""The server's handle on its engine process (`server.worker`): one request at a time, and a
+"""The server's handle on its engine process (`torchlint.server.worker`): one request at a time, and a
 fresh process after a crash or a timeout.
 
 A request whose caller is cancelled (a newer edit made it stale) still runs to its answer, so
@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from server.frames import HEADER, decode, encode
+import torchlint
+
+from .frames import HEADER, decode, encode
 
 GRACE_S = 2.0  # past a request's own time bound, before the process is killed
 START_S = 60.0  # for a new process's imports, however loaded the machine
@@ -47,9 +49,10 @@ def _retrieve(task: asyncio.Future[Any]) -> None:
 
 
 def worker_command() -> list[str]:
-    """Python running `server.worker` from this very package, whatever folder the editor started us in."""
-    root = str(Path(__file__).resolve().parent.parent)
-    code = f"import sys; sys.path[0] = {root!r}; from server.worker import main; main()"
+    """Python running `torchlint.server.worker` from this very installation, whatever folder the editor
+    started us in (a `torchlint` folder there must not shadow it)."""
+    root = str(Path(torchlint.__file__).resolve().parent.parent)
+    code = f"import sys; sys.path[0] = {root!r}; from torchlint.server.worker import main; main()"
     return [sys.executable, "-c", code]
 
 

@@ -10,16 +10,17 @@ from collections.abc import Sequence
 
 from lsprotocol import types
 
-from server import actions
-from server.convert import SOURCE
-from server.documents import Document
-from server.hover import binding_for, covers, hover_text, name_at
-from server.inlay import shape_hints
-from server.language_server import PYPROJECT, TorchlintServer
-from server.positions import LineIndex
-from server.settings import pushed_section
 from torchlint.diagnostics import Position
 from torchlint.rule_codes import RULE_CODES
+
+from . import actions
+from .convert import SOURCE
+from .documents import Document
+from .hover import binding_for, covers, hover_text, name_at
+from .inlay import shape_hints
+from .language_server import PYPROJECT, TorchlintServer
+from .positions import LineIndex
+from .settings import pushed_section
 
 CODE_ACTION_KINDS = [types.CodeActionKind.QuickFix, actions.FIX_ALL_KIND]
 FIX_ALL_TITLE = "Fix all auto-fixable torchlint problems"

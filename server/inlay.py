@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from server.positions import LineIndex
+from .positions import LineIndex
 
 if TYPE_CHECKING:
     from torchlint.api import TensorBinding

@@ -4,7 +4,7 @@ or answer (pull) the findings, and drop any result the document or the configura
 A notebook is linted as one program, its findings published on its cells' documents; a pull client
 re-pulls only the cells it edits, so when another cell's findings change it is asked to pull again.
 
-Everything here runs on the event loop; the engine itself runs in `server.worker`, and this process
+Everything here runs on the event loop; the engine itself runs in `torchlint.server.worker`, and this process
 does not even import it (LibCST and the rules) until it needs their documentation or an error.
 """
 
@@ -21,18 +21,19 @@ from pygls.capabilities import get_capability
 from pygls.exceptions import FeatureRequestError, JsonRpcException, JsonRpcParseError
 from pygls.lsp.server import LanguageServer
 
-from server.actions import workspace_edit
-from server.configuration import Configuration
-from server.convert import Published, QuickFix, read_data
-from server.documents import Document, Documents
-from server.engine_process import EngineFailure, EngineProcess
-from server.notebooks import CELL_LANGUAGES, NOTEBOOK_TYPE, Notebook, Notebooks
-from server.positions import UTF16
-from server.protocol import TorchlintProtocol
-from server.settings import SECTION, parse_settings
 from torchlint import __version__
 from torchlint.config import ConfigError, Settings
 from torchlint.diagnostics import INTERNAL_ERROR_CODE, Applicability, Diagnostic
+
+from .actions import workspace_edit
+from .configuration import Configuration
+from .convert import Published, QuickFix, read_data
+from .documents import Document, Documents
+from .engine_process import EngineFailure, EngineProcess
+from .notebooks import CELL_LANGUAGES, NOTEBOOK_TYPE, Notebook, Notebooks
+from .positions import UTF16
+from .protocol import TorchlintProtocol
+from .settings import SECTION, parse_settings
 
 if TYPE_CHECKING:
     from pygls.server import ServerErrors

@@ -7,7 +7,7 @@ import os
 import sys
 from typing import BinaryIO
 
-from server.features import create_server
+from .features import create_server
 
 
 def _protocol_output() -> BinaryIO:

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from server.convert import Published, to_lsp
-from server.documents import apply_change
-from server.positions import LineIndex
 from torchlint.config import NOTEBOOKS
 from torchlint.diagnostics import Diagnostic
+
+from .convert import Published, to_lsp
+from .documents import apply_change
+from .positions import LineIndex
 
 NOTEBOOK_TYPE = "jupyter-notebook"
 PYTHON = "python"

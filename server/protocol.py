@@ -9,8 +9,8 @@ from typing import Any
 from lsprotocol import types
 from pygls.protocol.language_server import lsp_method
 
-from server.malformed import ReadsMalformedMessages
-from server.positions import UTF8
+from .malformed import ReadsMalformedMessages
+from .positions import UTF8
 
 
 def prefer_utf8(capabilities: types.ClientCapabilities) -> None:

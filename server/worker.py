@@ -18,12 +18,13 @@ import traceback
 from collections.abc import Callable
 from typing import BinaryIO
 
-from server.frames import HEADER, decode, encode
 from torchlint.api import TensorBinding, inferred_facts
 from torchlint.config import Settings
 from torchlint.diagnostics import Diagnostic
 from torchlint.engine import AnalysisTimeout
 from torchlint.runner import fix_text, lint_text, time_bound  # importing it also raises the recursion limit
+
+from .frames import HEADER, decode, encode
 
 READY = "ready"  # the first frame: the imports are done, time bounds can start
 

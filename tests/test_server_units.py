@@ -13,21 +13,21 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from server.actions import CommentMap, fix_title, wanted, whole_text_edit, workspace_edit
-from server.configuration import Configuration
-from server.convert import QuickFix, read_data, to_lsp
-from server.documents import Document, Documents, apply_change
-from server.engine_process import EngineFailure, EngineProcess
-from server.frames import encode
-from server.hover import binding_for, covers, hover_text, name_at, rule_documentation
-from server.inlay import shape_hints, shape_label
-from server.notebooks import CellView, Notebook, Notebooks, NotebookView
-from server.positions import UTF8, UTF16, UTF32, LineIndex, code_points, units
-from server.settings import DEFAULT_DEBOUNCE_MS, EditorSettings, parse_settings, pushed_section
-from server.worker import fix_all, lint, read_frame, serve
 from torchlint.api import TensorBinding, inferred_facts
 from torchlint.config import DEFAULT_TIMEOUT, Settings
 from torchlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Position, Severity
+from torchlint.server.actions import CommentMap, fix_title, wanted, whole_text_edit, workspace_edit
+from torchlint.server.configuration import Configuration
+from torchlint.server.convert import QuickFix, read_data, to_lsp
+from torchlint.server.documents import Document, Documents, apply_change
+from torchlint.server.engine_process import EngineFailure, EngineProcess
+from torchlint.server.frames import encode
+from torchlint.server.hover import binding_for, covers, hover_text, name_at, rule_documentation
+from torchlint.server.inlay import shape_hints, shape_label
+from torchlint.server.notebooks import CellView, Notebook, Notebooks, NotebookView
+from torchlint.server.positions import UTF8, UTF16, UTF32, LineIndex, code_points, units
+from torchlint.server.settings import DEFAULT_DEBOUNCE_MS, EditorSettings, parse_settings, pushed_section
+from torchlint.server.worker import fix_all, lint, read_frame, serve
 
 SAMPLE = 'import torch\nx = torch.rand(3, device="cuda")\ny = x.numpy()\n'
 

@@ -178,9 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args = parser.parse_args(["check"])
             return _check(args)
         if args.command == "server":
-            # Our `server` package, not a `server` module of the project torchlint was started in.
-            sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-            from server.main import start  # imported only here: pygls is not needed to lint
+            from torchlint.server.main import start  # imported only here: pygls is not needed to lint
 
             start(tcp_port=args.tcp, host=args.host)
             return EXIT_OK
