@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from fixture_format import Fixture, all_fixtures, meta_stand_in
+from torch_runner import run_under_torch
 
 from torchlint.engine import lint_source
 from torchlint.rules import ALL_RULES, RULES_BY_CODE
@@ -53,30 +54,8 @@ def test_lint_expectations(fixture: Fixture) -> None:
     )
 
 
-# Runs a fixture's source (from stdin) as __main__ and reports an uncaught exception as one JSON line.
-_RUNNER = """
-import json, sys
-source = sys.stdin.read()
-try:
-    exec(compile(source, sys.argv[1], "exec"), {"__name__": "__main__", "__file__": sys.argv[1]})
-except BaseException as error:
-    import traceback
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == sys.argv[1]]
-    report = {"type": type(error).__name__, "message": str(error), "line": frames[-1].lineno if frames else None}
-    print("FIXTURE-EXCEPTION " + json.dumps(report), file=sys.stderr)
-    sys.exit(3)
-"""
-
-
-def _run(source: str, path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", _RUNNER, str(path)],
-        input=source,
-        cwd=path.parent,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+def _run(source: str, path: Path) -> subprocess.CompletedProcess:
+    return run_under_torch(source, path)
 
 
 def _check_runtime(fixture: Fixture, result: subprocess.CompletedProcess, what: str) -> None:
