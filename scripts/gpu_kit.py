@@ -83,23 +83,25 @@ def env(allow_no_gpu: bool) -> int:
     return 0
 
 
-def report() -> int:
-    """Runs every `# device: cuda` fixture as the tests do and prints its header beside what it did."""
+def report(fixtures: list | None = None) -> list[str]:
+    """Runs fixtures (default: every `# device: cuda` one) as the tests do; their headers beside what they did."""
     sys.path.insert(0, str(ROOT / "tests"))
     from fixture_format import all_fixtures
     from test_fixtures import _run
 
-    fixtures = [f for f in all_fixtures() if f.device == "cuda"]
+    if fixtures is None:
+        fixtures = [f for f in all_fixtures() if f.device == "cuda"]
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda f: _run(f.path.read_text(encoding="utf-8"), f.path), fixtures))
+    lines = []
     for fixture, result in zip(fixtures, results, strict=True):
         if result.returncode == 3:
             got = json.loads(result.stderr.rsplit("FIXTURE-EXCEPTION ", 1)[1])
             outcome = f"raised {got['type']}: {got['message'].splitlines()[0]} (line {got['line']})"
         else:
             outcome = "exit 0" if result.returncode == 0 else f"exit {result.returncode}: {result.stderr[-300:]!r}"
-        print(f"{fixture.id}\n    header: {fixture.runtime}\n    device: {outcome}")
-    return 0
+        lines += [fixture.id, f"    header: {fixture.runtime}", f"    device: {outcome}"]
+    return lines
 
 
 def summary(junit: Path, allow_no_gpu: bool) -> int:
@@ -137,7 +139,8 @@ def main() -> int:
     if args.command == "env":
         return env(args.allow_no_gpu)
     if args.command == "report":
-        return report()
+        print("\n".join(report()))
+        return 0
     return summary(args.junit, args.allow_no_gpu)
 
 

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from fixture_format import FIXTURES, parse
+from test_fixtures import TORCH
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -75,3 +77,15 @@ def test_summary_fails_on_a_failure_a_skip_on_the_gpu_or_no_test(tmp_path: Path,
     assert "1 passed, 0 failed, 1 skipped" in capsys.readouterr().out
     assert gpu_kit.summary(_junit(tmp_path, PASSED + FAILED), allow_no_gpu=True) == 1
     assert gpu_kit.summary(_junit(tmp_path, ""), allow_no_gpu=True) == 1
+
+
+@pytest.mark.skipif(not TORCH, reason="torch is not installed: runtime confirmation needs it")
+def test_report_shows_each_header_beside_what_the_fixture_did() -> None:
+    fixtures = [parse(FIXTURES / "TL101" / name) for name in ("bad_index_from_list_name.py", "good_subclass.py")]
+    lines = gpu_kit.report(fixtures)
+    assert lines[:2] == [
+        "TL101/bad_index_from_list_name.py",
+        "    header: raises IndexError: tensors used as indices must be long",
+    ]
+    assert re.fullmatch(r"    device: raised IndexError: tensors used as indices must be long.* \(line \d+\)", lines[2])
+    assert lines[3:] == ["TL101/good_subclass.py", "    header: ok", "    device: exit 0"]
