@@ -34,6 +34,7 @@ class PendingFix:
     title: str
     applicability: Applicability
     edits: tuple[PendingEdit, ...]
+    rebinds: tuple[str, ...] = ()
 
 
 def replace(node: cst.CSTNode, text: str) -> PendingEdit:
@@ -62,8 +63,9 @@ def delete_lines(statement: cst.CSTNode) -> PendingEdit:
     return PendingEdit(Anchor(statement, LINE_START), Anchor(statement, NEXT_LINE), "")
 
 
-def fix(title: str, applicability: Applicability, *edits: PendingEdit) -> PendingFix:
-    return PendingFix(title, applicability, edits)
+def fix(title: str, applicability: Applicability, *edits: PendingEdit, rebinds: tuple[str, ...] = ()) -> PendingFix:
+    """`rebinds`: the names whose value the fix changes (the fixer applies such a fix alone)."""
+    return PendingFix(title, applicability, edits, rebinds)
 
 
 def code(node: cst.CSTNode) -> str:
