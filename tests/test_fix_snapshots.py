@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from fixture_format import FIXTURES, parse
-from test_fixtures import CUDA, TORCH, _run
+from test_fixtures import CUDA, TORCH, _check_runtime, _run
 
 from torchlint.engine import lint_source
 from torchlint.fixer import fix_source
@@ -68,11 +68,12 @@ def test_snapshot_is_current_clean_and_idempotent(bad: Path) -> None:
     ids=[f"{p.parent.name}/{p.name}" for p in FIXABLE_BAD],
 )
 def test_fixed_code_runs_without_the_pitfall(bad: Path) -> None:
-    if parse(bad).device == "cuda" and not CUDA:
+    fixture = parse(bad)
+    if fixture.device == "cuda" and not CUDA:
         pytest.skip("needs a CUDA GPU (torch.cuda.is_available() is False here)")
     program = after_fix_program(_snapshot(bad).read_text(encoding="utf-8"))
     result = _run(program, _snapshot(bad))
-    assert result.returncode == 0, f"the fixed program failed:\n{result.stderr[-3000:]}"
+    _check_runtime(fixture.after_fix(), result, f"the fixed {fixture.id}")
 
 
 def test_no_stale_snapshots() -> None:

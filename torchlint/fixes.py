@@ -63,6 +63,13 @@ def delete_lines(statement: cst.CSTNode) -> PendingEdit:
     return PendingEdit(Anchor(statement, LINE_START), Anchor(statement, NEXT_LINE), "")
 
 
+def append(expression: cst.BaseExpression, text: str) -> PendingEdit:
+    """`text` (a method chain such as `.cpu()`) after `expression`, parenthesised where it binds looser."""
+    if isinstance(expression, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)):
+        return insert_after(expression, text)
+    return replace(expression, f"({code(expression)}){text}")
+
+
 def fix(title: str, applicability: Applicability, *edits: PendingEdit, rebinds: tuple[str, ...] = ()) -> PendingFix:
     """`rebinds`: the names whose value the fix changes (the fixer applies such a fix alone)."""
     return PendingFix(title, applicability, edits, rebinds)
