@@ -49,7 +49,7 @@ def ancestors(node: cst.CSTNode, ctx: RuleContext) -> list[cst.CSTNode]:
     return result
 
 
-def _own_nodes(scope: cst.CSTNode) -> list[cst.CSTNode]:
+def own_nodes(scope: cst.CSTNode) -> list[cst.CSTNode]:
     """Nodes of a scope's body, not entering nested functions, classes or comprehensions."""
     body = scope.body if isinstance(scope, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) else scope
     return list(nodes(body, skip=_NEW_SCOPES))  # type: ignore[arg-type]
@@ -58,7 +58,7 @@ def _own_nodes(scope: cst.CSTNode) -> list[cst.CSTNode]:
 def _values_in(scope: cst.CSTNode, key: str, *, ignore_augmented: bool) -> list[cst.BaseExpression]:
     """Values assigned to `key` in `scope`'s own body; raises Unknown for any other kind of binding."""
     values: list[cst.BaseExpression] = []
-    for node in _own_nodes(scope):
+    for node in own_nodes(scope):
         if isinstance(node, cst.Assign):
             for target in node.targets:
                 if key in target_names(target.target):
@@ -104,7 +104,7 @@ def _names_of(node: cst.CSTNode) -> set[str]:
     return names
 
 
-def _binds(scope: cst.CSTNode, root: str) -> bool:
+def scope_binds(scope: cst.CSTNode, root: str) -> bool:
     if isinstance(scope, _FUNCTIONS) and root in {p.name.value for p in all_params(scope.params)}:
         return True
     body = scope.body if isinstance(scope, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) else scope
@@ -142,7 +142,7 @@ def assigned_values(
                 continue
             if isinstance(scope, _FUNCTIONS) and root in {p.name.value for p in all_params(scope.params)}:
                 return None
-            if _binds(scope, root):
+            if scope_binds(scope, root):
                 return _values_in(scope, key, ignore_augmented=ignore_augmented) or None
     except Unknown:
         return None
