@@ -36,3 +36,28 @@ def test_where_fix_then_numpy_fix_in_separate_passes() -> None:
     assert 'confident = scores.where(scores > 0.9, float("nan"))' in outcome.source
     assert "np.asarray(confident.cpu())" in outcome.source
     assert outcome.fixed == 2 and outcome.diagnostics == []
+
+
+REPEAT_THEN_ACCUMULATE = """\
+import torch
+import torch.nn.functional as F
+
+model = torch.nn.Linear(4, 1)
+total = 0.0
+for _ in range(3):
+    x, y = torch.randn(8, 4), torch.randn(8, 1)
+    loss = F.mse_loss(model(x), y)
+    loss.backward()
+    loss.repeat(2)
+    total += loss
+"""
+
+
+def test_accumulation_fix_is_chosen_on_the_rebound_name() -> None:
+    """TL204 picks `.item()` for a scalar loss; once TL107 rebinds `loss` to two values, `.item()` would raise."""
+    rules = [RULES_BY_CODE["TL107"], RULES_BY_CODE["TL204"]]
+    outcome = fix_source(REPEAT_THEN_ACCUMULATE, "x.py", rules, unsafe=True)
+    assert "    loss = loss.repeat(2)\n    total += loss.detach()\n" in outcome.source
+    namespace: dict = {}
+    exec(compile(outcome.source, "fixed.py", "exec"), namespace)  # the fixed program must run
+    assert namespace["total"].shape == (2,)
