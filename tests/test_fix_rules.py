@@ -6,6 +6,7 @@ import pytest
 
 from torchlint.diagnostics import Applicability
 from torchlint.engine import lint_source
+from torchlint.fixer import fix_source
 from torchlint.rules import RULES_BY_CODE
 
 
@@ -44,3 +45,31 @@ def test_tl107_assign_back_safety(body: str, expected: Applicability) -> None:
 )
 def test_tl107_no_fix(body: str) -> None:
     assert _fixes(HEADER + body, "TL107") == [None]
+
+
+W = "import torch\nw = torch.ones(3, requires_grad=True)\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "expected", "fixed"),
+    [
+        ("print(w.data.norm())\n", Applicability.SAFE, "print(w.detach().norm())\n"),
+        ("copy = w.data\n", Applicability.UNSAFE, "copy = w.detach()\n"),
+        (
+            "with torch.no_grad():\n    w.data.zero_()\n",
+            Applicability.UNSAFE,
+            "with torch.no_grad():\n    w.zero_()\n",
+        ),
+        ("w.data.zero_()  # reset\n", Applicability.UNSAFE, "with torch.no_grad():\n    w.zero_()  # reset\n"),
+    ],
+)
+def test_tl206_reads_and_writes(line: str, expected: Applicability, fixed: str) -> None:
+    (fix,) = _fixes(W + line, "TL206")
+    assert fix is not None and fix.applicability is expected
+    assert fix_source(W + line, "x.py", [RULES_BY_CODE["TL206"]], unsafe=True).source == W + fixed
+
+
+def test_tl205_fix_only_for_a_whole_one_line_statement() -> None:
+    assert [f is not None for f in _fixes(W + "w.add_(1); print(w)\n", "TL205")] == [False]
+    (fix,) = _fixes(W + "w.add_(1)\n", "TL205")
+    assert fix is not None and fix.applicability is Applicability.UNSAFE
