@@ -73,3 +73,37 @@ def test_tl205_fix_only_for_a_whole_one_line_statement() -> None:
     assert [f is not None for f in _fixes(W + "w.add_(1); print(w)\n", "TL205")] == [False]
     (fix,) = _fixes(W + "w.add_(1)\n", "TL205")
     assert fix is not None and fix.applicability is Applicability.UNSAFE
+
+
+BCE = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\nz = torch.randn(4)\ny = torch.rand(4)\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "fixed"),
+    [
+        (
+            "p = torch.sigmoid(z)\nloss = F.binary_cross_entropy(p, y)\n",
+            "p = z\nloss = F.binary_cross_entropy_with_logits(p, y)\n",
+        ),
+        ("crit = nn.BCELoss()\nloss = crit(z.sigmoid(), y)\n", "crit = nn.BCEWithLogitsLoss()\nloss = crit(z, y)\n"),
+        ("p = torch.sigmoid(z)\nloss = F.binary_cross_entropy(p, y)\nprint(p)\n", None),  # p has another use
+        ("crit = nn.BCELoss()\nloss = crit(z.sigmoid(), y)\nother = crit(y, y)\n", None),  # so has crit
+    ],
+)
+def test_tl303_only_where_the_sigmoid_and_the_loss_have_no_other_use(body: str, fixed: str | None) -> None:
+    (fix,) = _fixes(BCE + body, "TL303")
+    if fixed is None:
+        assert fix is None
+        return
+    assert fix is not None and fix.applicability is Applicability.UNSAFE
+    assert fix_source(BCE + body, "x.py", [RULES_BY_CODE["TL303"]], unsafe=True).source == BCE + fixed
+
+
+def test_tl302_drops_the_softmax_only_where_nothing_else_reads_it() -> None:
+    source = BCE + "t = torch.tensor([1, 0, 2, 1])\nlogits = torch.randn(4, 3)\n"
+    fixed = fix_source(
+        source + "loss = F.cross_entropy(logits.softmax(dim=1), t)\n", "x.py", [RULES_BY_CODE["TL302"]], unsafe=True
+    )
+    assert fixed.source.endswith("loss = F.cross_entropy(logits, t)\n")
+    shared = "probs = F.softmax(logits, dim=1)\nloss = F.cross_entropy(probs, t)\npred = probs.argmax(1)\n"
+    assert _fixes(source + shared, "TL302") == [None]
