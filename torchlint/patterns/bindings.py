@@ -49,7 +49,7 @@ def ancestors(node: cst.CSTNode, ctx: RuleContext) -> list[cst.CSTNode]:
     return result
 
 
-def own_nodes(scope: cst.CSTNode) -> list[cst.CSTNode]:
+def _own_nodes(scope: cst.CSTNode) -> list[cst.CSTNode]:
     """Nodes of a scope's body, not entering nested functions, classes or comprehensions."""
     body = scope.body if isinstance(scope, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) else scope
     return list(nodes(body, skip=_NEW_SCOPES))  # type: ignore[arg-type]
@@ -58,7 +58,7 @@ def own_nodes(scope: cst.CSTNode) -> list[cst.CSTNode]:
 def _values_in(scope: cst.CSTNode, key: str, *, ignore_augmented: bool) -> list[cst.BaseExpression]:
     """Values assigned to `key` in `scope`'s own body; raises Unknown for any other kind of binding."""
     values: list[cst.BaseExpression] = []
-    for node in own_nodes(scope):
+    for node in _own_nodes(scope):
         if isinstance(node, cst.Assign):
             for target in node.targets:
                 if key in target_names(target.target):

@@ -6,9 +6,8 @@ from torchlint import fixes
 from torchlint.context import RuleContext
 from torchlint.diagnostics import Applicability, Severity
 from torchlint.fixes import code
-from torchlint.infer.scope import all_params, dotted_name
-from torchlint.infer.traverse import nodes
-from torchlint.patterns.bindings import ancestors, own_nodes, scope_binds
+from torchlint.infer.scope import dotted_name
+from torchlint.patterns.bindings import ancestors, scope_binds
 from torchlint.rules.base import Rule
 
 # Tensor methods that return a new tensor and leave their receiver as it was.
@@ -54,15 +53,12 @@ class DiscardedTensorResult(Rule):
     confirmed = "the tensor keeps its device, dtype and values after the statement (asserted in the fixtures)"
     fixable = True
     fix_safety = (
-        "Only for a plain name (`x.to(d)` becomes `x = x.to(d)`), where the name is bound in the "
-        "function it is used in (rebinding a global read there would make it local and raise "
-        "`UnboundLocalError`). Safe where the name is assigned in that function (or module) and only "
-        "used there as an operand, an attribute's object or an index's value: the later lines then see "
-        "the result, as was meant, and nothing else held the old tensor. Unsafe where the name is a "
-        "parameter, declared `global`/`nonlocal`, or may be aliased (passed to a call, stored, returned, "
-        "assigned to another name): those other references keep the old tensor, which the author may "
-        "have expected to change too. The fix changes what the name holds, so it is applied alone and "
-        "the file re-linted before other fixes."
+        "Unsafe: `x.to(d)` becomes `x = x.to(d)`, so every later line sees the moved, cast or reshaped "
+        "tensor: what was almost certainly meant, but a change of behaviour (a dtype, a device, values), "
+        "and other references to the old tensor (an alias, the caller's argument for a parameter) keep "
+        "it unchanged. Offered only for a plain name bound in the function (or module) the statement is "
+        "in: rebinding a global read there would make it local and raise `UnboundLocalError`. The fix "
+        "changes what the name holds, so it is applied alone and the file re-linted before other fixes."
     )
     requires = tuple(sorted(f".{method}(" for method in _PURE))
 
@@ -102,58 +98,12 @@ def _assign_back(node: cst.Expr, receiver: cst.BaseExpression, ctx: RuleContext)
     scope = next((n for n in ancestors(node, ctx) if isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Module))), None)
     if scope is None or isinstance(scope, cst.ClassDef) or not scope_binds(scope, name):
         return None
-    safe = not _parameter_or_declared(scope, name) and not _maybe_aliased(scope, name, ctx)
     return fixes.fix(
         f"Assign the result back: `{name} = ...`",
-        Applicability.SAFE if safe else Applicability.UNSAFE,
+        Applicability.UNSAFE,
         fixes.insert_before(node, f"{name} = "),
         rebinds=(name,),
     )
-
-
-def _parameter_or_declared(scope: cst.FunctionDef | cst.Module, name: str) -> bool:
-    if isinstance(scope, cst.FunctionDef) and name in {p.name.value for p in all_params(scope.params)}:
-        return True
-    return any(
-        isinstance(n, (cst.Global, cst.Nonlocal)) and name in {item.name.value for item in n.names}
-        for n in own_nodes(scope)
-    )
-
-
-def _maybe_aliased(scope: cst.FunctionDef | cst.Module, name: str, ctx: RuleContext) -> bool:
-    """Is `name` used in its scope anywhere but as an operand, an attribute's object, an index's value
-    or an assignment target? Nested functions and comprehensions count (they may keep it)."""
-    body = scope.body if isinstance(scope, cst.FunctionDef) else scope
-    for parent in nodes(body):  # type: ignore[arg-type]
-        for child, harmless in _uses(parent):
-            if isinstance(child, cst.Name) and child.value == name and not harmless:
-                return True
-    return False
-
-
-def _uses(parent: cst.CSTNode) -> list[tuple[cst.CSTNode, bool]]:
-    """The direct expression children of `parent`, each with whether a Name there could not escape."""
-    if isinstance(parent, cst.Attribute):
-        return [(parent.value, True)]
-    if isinstance(parent, cst.Subscript):
-        return [(parent.value, True)]
-    if isinstance(parent, cst.BinaryOperation):
-        return [(parent.left, True), (parent.right, True)]
-    if isinstance(parent, cst.UnaryOperation):
-        return [(parent.expression, True)]
-    if isinstance(parent, cst.Comparison):
-        return [(parent.left, True), *((c.comparator, True) for c in parent.comparisons)]
-    if isinstance(parent, cst.AssignTarget):
-        return [(parent.target, True)]
-    if isinstance(parent, (cst.AugAssign, cst.AnnAssign)):
-        return [(parent.target, True), (parent.value, isinstance(parent, cst.AugAssign))]
-    if isinstance(parent, (cst.Global, cst.Nonlocal, cst.Param, cst.FunctionDef)):
-        return []
-    return [(child, False) for child in _expression_children(parent)]
-
-
-def _expression_children(parent: cst.CSTNode) -> list[cst.CSTNode]:
-    return [child for child in parent.children if isinstance(child, cst.Name)]
 
 
 def _expects_exception(node: cst.CSTNode, ctx: RuleContext) -> bool:
