@@ -82,6 +82,12 @@ BCE = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\nz =
         ),
         ("crit = nn.BCELoss()\nloss = crit(z.sigmoid(), y)\n", "crit = nn.BCEWithLogitsLoss()\nloss = crit(z, y)\n"),
         ("p = torch.sigmoid(z)\nloss = F.binary_cross_entropy(p, y)\nprint(p)\n", None),  # p has another use
+        (  # another function's `p` is another variable
+            "def f(z, y):\n    p = torch.sigmoid(z)\n    return F.binary_cross_entropy(p, y)\n\n\n"
+            "def g(p):\n    return p\n",
+            "def f(z, y):\n    p = z\n    return F.binary_cross_entropy_with_logits(p, y)\n\n\n"
+            "def g(p):\n    return p\n",
+        ),
         ("crit = nn.BCELoss()\nloss = crit(z.sigmoid(), y)\nother = crit(y, y)\n", None),  # so has crit
     ],
 )

@@ -15,7 +15,7 @@ from torchlint.context import RuleContext
 from torchlint.infer.evaluate import positional_args
 from torchlint.infer.traverse import nodes
 from torchlint.patterns.activation import SHAPE_ONLY
-from torchlint.patterns.bindings import assigned_values
+from torchlint.patterns.bindings import ancestors, assigned_values, scope_binds
 
 _ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript)
 _DEPTH = 6
@@ -35,16 +35,22 @@ def drop_activation(
 
 
 def used_once(name: cst.Name, ctx: RuleContext) -> bool:
-    """Is `name` bound once and read once in the whole file (any other occurrence, attributes included, says no)?"""
-    counts = ctx.cache.get("name_counts")
-    if counts is None:
-        counts = {}
-        for node in nodes(ctx.module):
-            if isinstance(node, cst.Name):
-                counts[node.value] = counts.get(node.value, 0) + 1
-        ctx.cache["name_counts"] = counts
+    """Is `name` bound once and read once where it lives: the function binding it (nested code included),
+    else the whole file? Any other occurrence of the identifier, an attribute's included, says no."""
     values = assigned_values(name, ctx)
-    return counts.get(name.value) == 2 and values is not None and len(values) == 1
+    if values is None or len(values) != 1:
+        return False
+    scope = next(
+        (n for n in ancestors(name, ctx) if isinstance(n, cst.FunctionDef) and scope_binds(n, name.value)), ctx.module
+    )
+    counts = ctx.cache.setdefault("name_counts", {})
+    if id(scope) not in counts:
+        found: dict[str, int] = {}
+        for node in nodes(scope):
+            if isinstance(node, cst.Name):
+                found[node.value] = found.get(node.value, 0) + 1
+        counts[id(scope)] = found
+    return counts[id(scope)].get(name.value) == 2
 
 
 def _feeds_only(expr: cst.BaseExpression, activation: cst.Call, ctx: RuleContext) -> bool:
