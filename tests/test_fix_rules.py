@@ -108,3 +108,18 @@ def test_tl302_drops_the_softmax_only_where_nothing_else_reads_it() -> None:
     assert fixed.source.endswith("loss = F.cross_entropy(logits, t)\n")
     shared = "probs = F.softmax(logits, dim=1)\nloss = F.cross_entropy(probs, t)\npred = probs.argmax(1)\n"
     assert _fixes(source + shared, "TL302") == [None]
+
+
+def test_tl104_shape_with_a_dim_becomes_size() -> None:
+    source = "import torch\nx = torch.zeros(2, 3)\nn = x.shape(1)\nd = x.dtype(0)\n"
+    fixed = fix_source(source, "x.py", [RULES_BY_CODE["TL104"]])
+    assert fixed.source == "import torch\nx = torch.zeros(2, 3)\nn = x.size(1)\nd = x.dtype(0)\n"
+    assert [d.fix for d in fixed.diagnostics] == [None]  # what `dtype(0)` meant is not known
+
+
+def test_tl601_adds_weights_only_for_old_torch() -> None:
+    source = "import torch\nstate = torch.load('m.pt', map_location='cpu')\n"
+    options = {"target-torch-version": "2.4"}
+    fixed = fix_source(source, "x.py", [RULES_BY_CODE["TL601"]], unsafe=True, options=options)
+    assert fixed.source == "import torch\nstate = torch.load('m.pt', map_location='cpu', weights_only=True)\n"
+    assert fixed.diagnostics == []
