@@ -109,7 +109,7 @@ class _FixResolver:
             Edit(self._position(e.start), self._position(e.end), e.text.replace(fixes.INDENT, self._indent(e.start)))
             for e in pending.edits
         )
-        return Fix(pending.title, pending.applicability, edits)
+        return Fix(pending.title, pending.applicability, edits, pending.rebinds)
 
 
 _NESTING = ("too many nested parentheses", "too many levels of indentation", "too many statically nested blocks")

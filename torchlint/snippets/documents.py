@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from torchlint.diagnostics import Diagnostic
 from torchlint.engine import lint_source
-from torchlint.fixer import MAX_PASSES, applicable, apply_fixes
+from torchlint.fixer import MAX_PASSES, applicable, apply_fixes, batch
 from torchlint.rules.base import Rule
 from torchlint.snippets import markdown, notebook
 from torchlint.snippets.aliases import seed
@@ -76,7 +76,7 @@ def fix_document(
     fixed = 0
     diagnostics = lint_document(text, path, rules, aliases, options)
     for _ in range(MAX_PASSES):
-        candidates = [d for d in diagnostics if applicable(d.fix, unsafe)]
+        candidates = batch([d for d in diagnostics if applicable(d.fix, unsafe)])
         if not candidates:
             break
         new_text, applied = _apply(text, path, candidates)

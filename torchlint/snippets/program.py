@@ -63,7 +63,7 @@ class Program:
             if start_cell != cell or end_cell != cell:
                 return None
             edits.append(Edit(start, end, edit.replacement))
-        return Fix(fix.title, fix.applicability, tuple(edits))
+        return Fix(fix.title, fix.applicability, tuple(edits), fix.rebinds)
 
 
 def syntax_problem(path: str, line: int, column: int, message: str, cell: int | None = None) -> Diagnostic:
