@@ -11,6 +11,7 @@ from torchlint.fixer import MAX_PASSES, applicable, apply_fixes
 from torchlint.rules.base import Rule
 from torchlint.snippets import markdown, notebook
 from torchlint.snippets.aliases import seed
+from torchlint.snippets.cells import DEFAULT_TABS
 from torchlint.snippets.program import Program
 
 NOTEBOOK_SUFFIXES = (".ipynb",)
@@ -21,11 +22,11 @@ def is_document(path: str) -> bool:
     return path.lower().endswith(NOTEBOOK_SUFFIXES + MARKDOWN_SUFFIXES)
 
 
-def _program(text: str, path: str) -> tuple[Program, notebook.Notebook | None]:
+def program_of(text: str, path: str, tabs: Sequence[str] = DEFAULT_TABS) -> Program:
+    """The document's program: a notebook's code cells or a Markdown file's fences. Raises NotebookError."""
     if path.lower().endswith(NOTEBOOK_SUFFIXES):
-        book = notebook.Notebook.parse(text, path)
-        return notebook.program_of(book, path), book
-    return markdown.program_of(text, path), None
+        return notebook.program_of(notebook.Notebook.parse(text, path), path, tabs)
+    return markdown.program_of(text, path, tabs)
 
 
 def lint_program(
@@ -50,10 +51,10 @@ def lint_document(
     rules: Sequence[Rule],
     aliases: Mapping[str, str],
     options: Mapping[str, str] | None = None,
+    tabs: Sequence[str] = DEFAULT_TABS,
 ) -> list[Diagnostic]:
     """Findings in the document's own positions (cell-relative in notebooks). Raises NotebookError."""
-    program, _ = _program(text, path)
-    return lint_program(program, path, rules, aliases, options)
+    return lint_program(program_of(text, path, tabs), path, rules, aliases, options)
 
 
 @dataclass
@@ -71,10 +72,11 @@ def fix_document(
     *,
     unsafe: bool = False,
     options: Mapping[str, str] | None = None,
+    tabs: Sequence[str] = DEFAULT_TABS,
 ) -> DocumentFix:
     """Fixes applied where the code lives (each notebook cell, or the Markdown text), re-linted in passes."""
     fixed = 0
-    diagnostics = lint_document(text, path, rules, aliases, options)
+    diagnostics = lint_document(text, path, rules, aliases, options, tabs)
     for _ in range(MAX_PASSES):
         candidates = [d for d in diagnostics if applicable(d.fix, unsafe)]
         if not candidates:
@@ -82,8 +84,8 @@ def fix_document(
         new_text, applied = _apply(text, path, candidates)
         if applied == 0 or new_text == text:
             break
-        program, _ = _program(new_text, path)
-        if len(program.problems) > len(_program(text, path)[0].problems):
+        program = program_of(new_text, path, tabs)
+        if len(program.problems) > len(program_of(text, path, tabs).problems):
             break  # a fix broke a block or cell: keep the last good text
         text, fixed = new_text, fixed + applied
         diagnostics = lint_program(program, path, rules, aliases, options)

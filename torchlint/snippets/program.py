@@ -23,6 +23,7 @@ class Program:
     origins: list[Origin]  # one per program line
     displays: frozenset[int] = frozenset()  # program lines where a displayed expression starts
     problems: list[Diagnostic] = field(default_factory=list)  # blocks that do not parse
+    analysed: int = 0  # cells or fences that were read as Python (parsed or not); the others are not code here
 
     def label(self, line: int) -> str:
         """How a message names a program line: `3`, or `3 of cell 2` in a notebook."""
