@@ -14,13 +14,11 @@ from test_fixtures import TORCH, _check_runtime, _run
 
 from torchlint.cli import main
 from torchlint.rules import ALL_RULES
-from torchlint.snippets import ipython, notebook
+from torchlint.snippets import ipython, markdown, notebook
 from torchlint.snippets.aliases import DEFAULT_ALIASES
 from torchlint.snippets.documents import lint_document, program_of
 
 SNIPPETS = FIXTURES / "snippets"
-TUTORIAL = SNIPPETS / "tutorial.md"
-NOTEBOOK = SNIPPETS / "training.ipynb"
 _EXPECT = re.compile(r"expect:\s*(?P<codes>TL\d{3}(?:\s*,\s*TL\d{3})*)")
 _RAISES = re.compile(r"# runtime: raises (?P<type>\w+): (?P<message>.+)")
 
@@ -30,23 +28,24 @@ def _codes(line: str) -> list[str]:
     return [c.strip() for c in match["codes"].split(",")] if match else []
 
 
-def test_tutorial_findings_exactly() -> None:
-    text = TUTORIAL.read_text(encoding="utf-8")
-    expected = {(n, code) for n, line in enumerate(text.split("\n"), 1) for code in _codes(line)}
-    found = {(d.start.line, d.code) for d in lint_document(text, str(TUTORIAL), ALL_RULES, DEFAULT_ALIASES)}
-    assert found == expected
+DOCUMENTS = sorted(p for p in SNIPPETS.iterdir() if p.suffix in (".md", ".ipynb"))
 
 
-def test_notebook_findings_exactly_per_cell() -> None:
-    text = NOTEBOOK.read_text(encoding="utf-8")
-    book = notebook.Notebook.parse(text, str(NOTEBOOK))
+@pytest.mark.parametrize("document", DOCUMENTS, ids=[p.name for p in DOCUMENTS])
+def test_document_findings_exactly(document: Path) -> None:
+    """Every `# expect:` comment, and nothing else, in the document's own lines (cell-relative in notebooks)."""
+    text = document.read_text(encoding="utf-8")
+    if document.suffix == ".ipynb":
+        sources: dict[int | None, str] = dict(notebook.Notebook.parse(text, str(document)).cells)
+    else:
+        sources = {None: text}
     expected = {
         (cell, n, code)
-        for cell, source in book.cells.items()
+        for cell, source in sources.items()
         for n, line in enumerate(source.split("\n"), 1)
         for code in _codes(line)
     }
-    found = {(d.cell, d.start.line, d.code) for d in lint_document(text, str(NOTEBOOK), ALL_RULES, DEFAULT_ALIASES)}
+    found = {(d.cell, d.start.line, d.code) for d in lint_document(text, str(document), ALL_RULES, DEFAULT_ALIASES)}
     assert found == expected
 
 
@@ -80,7 +79,7 @@ def run_document(document: Path) -> None:
 
 
 @pytest.mark.skipif(not TORCH, reason="torch is not installed: runtime confirmation needs it")
-@pytest.mark.parametrize("document", [TUTORIAL, NOTEBOOK], ids=["tutorial.md", "training.ipynb"])
+@pytest.mark.parametrize("document", DOCUMENTS, ids=[p.name for p in DOCUMENTS])
 def test_extracted_programs_run_under_torch(document: Path) -> None:
     run_document(document)
 
@@ -200,3 +199,66 @@ def test_a_bad_notebook_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureF
     nb.write_text("{not json")
     assert main(["check", "--no-cache", str(nb)]) == 2
     assert "not valid notebook JSON" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("info", "tag"),
+    [
+        ("python", "python"),
+        ("py title='x.py'", "py"),
+        ("{.python .input}", "python"),
+        ("{.python .input  n=3}", "python"),
+        ("{.python}", "python"),
+        ("{python}", "python"),
+        ("{python echo=false}", "python"),
+        ("{code-cell} ipython3", "ipython3"),
+        ("{code-block} python", "python"),
+        ("{code-cell}", ""),
+        ("{r}", "r"),
+        ("", ""),
+    ],
+)
+def test_fence_languages(info: str, tag: str) -> None:
+    assert markdown.language(info) == tag
+
+
+def test_book_fences_quotes_and_comments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = tmp_path / "doc.md"
+    doc.write_text(
+        "```{code-cell} ipython3\n!pip install torch\na = torch.Tensor([1])\n```\n\n"
+        "> ```{python}\n> b = torch.Tensor([1])\n> ```\n\n"
+        "<!--\n```python\nc = torch.Tensor([1])\n```\n-->\n\n"
+        "```{.python .input}\n%%bash\nd = torch.Tensor([1])\n```\n"
+    )
+    main(["check", "--no-cache", "--output-format", "json", str(doc)])
+    found = [(d["line"], d["column"], d["code"]) for d in json.loads(capsys.readouterr().out)]
+    assert found == [(3, 5, "TL101"), (7, 7, "TL101")]
+
+
+def test_snippet_tabs_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "doc.md").write_text(
+        "```{.python .input}\n%%tab pytorch\na = torch.Tensor([1])\n```\n\n"
+        "```{.python .input}\n%%tab jax\nb = torch.Tensor([1])\n```\n\n"
+        "```{.python .input}\n#@tab all\nc = torch.Tensor([1])\n```\n\n"
+        "```{.python .input}\nd = torch.Tensor([1])\n```\n"
+    )
+
+    def lines() -> list[int]:
+        main(["check", "--no-cache", "--output-format", "json", "doc.md"])
+        return [d["line"] for d in json.loads(capsys.readouterr().out)]
+
+    assert lines() == [3, 13]  # the PyTorch and `all` tabs; unmarked code belongs to the book's default tab
+    (tmp_path / "pyproject.toml").write_text('[tool.torchlint]\nsnippet-tabs = ["jax"]\n')
+    assert lines() == [8, 13]
+    (tmp_path / "pyproject.toml").write_text('[tool.torchlint]\nsnippet-tabs = "pytorch"\n')
+    assert main(["check", "doc.md"]) == 2
+    assert "snippet-tabs" in capsys.readouterr().err
+
+
+def test_notebook_positions_in_dedented_cells_and_syntax_errors(tmp_path: Path, capsys) -> None:
+    nb = tmp_path / "nb.ipynb"
+    _write_notebook(nb, ["  import torch\n  a = torch.Tensor([1])\n", "!ls \\\n  -la\nb = (\n"])
+    main(["check", "--no-cache", "--output-format", "json", str(nb)])
+    found = [(d["cell"], d["line"], d["column"], d["code"]) for d in json.loads(capsys.readouterr().out)]
+    assert found == [(2, 2, 7, "TL101"), (3, 3, 5, "TL001")]
