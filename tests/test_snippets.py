@@ -262,3 +262,44 @@ def test_notebook_positions_in_dedented_cells_and_syntax_errors(tmp_path: Path, 
     main(["check", "--no-cache", "--output-format", "json", str(nb)])
     found = [(d["cell"], d["line"], d["column"], d["code"]) for d in json.loads(capsys.readouterr().out)]
     assert found == [(2, 2, 7, "TL101"), (3, 3, 5, "TL001")]
+
+
+JUPYTEXT_HEADER = """# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     name: python3
+# ---
+"""
+PERCENT_BODY = """
+# %% [markdown]
+# Tensors, displayed as in a notebook.
+
+# %%
+import torch
+x = torch.rand(2)
+x.float()
+
+# %%
+x.float()
+y = torch.Tensor([1.0])
+"""
+
+
+def test_jupytext_percent_cells_display_their_last_expression(tmp_path: Path, capsys) -> None:
+    script = tmp_path / "tutorial.py"
+    script.write_text(JUPYTEXT_HEADER + PERCENT_BODY)
+    main(["check", "--no-cache", "--output-format", "json", str(script)])
+    found = [(d["line"], d["code"]) for d in json.loads(capsys.readouterr().out)]
+    assert found == [(20, "TL107"), (21, "TL101")]  # line 17 is cell 2's display; line 20 is not cell 3's last
+
+
+def test_sphinx_gallery_and_plain_percent_scripts_are_plain_python(tmp_path: Path, capsys) -> None:
+    gallery = tmp_path / "plot_tensors.py"
+    gallery.write_text('"""\nTensors\n=======\n"""\n' + PERCENT_BODY + "\n" + "#" * 70 + "\n# More text\n\nx.float()\n")
+    main(["check", "--no-cache", "--output-format", "json", str(gallery)])
+    found = [(d["line"], d["code"]) for d in json.loads(capsys.readouterr().out)]
+    assert found == [(12, "TL107"), (15, "TL107"), (16, "TL101"), (21, "TL107")]
