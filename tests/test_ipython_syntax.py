@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 
 from torchlint.snippets.ipython import PYTHON_CELL_MAGICS, Cell, transform
 
@@ -77,12 +80,12 @@ def _python_lines_are_the_cell(source: str, cell: Cell) -> None:
 
 
 def check_agrees(source: str) -> None:
+    cell = transform(source)  # never raises, whatever the cell
+    _python_lines_are_the_cell(source, cell)
     try:
         expected = MANAGER.transform_cell(source)
     except (SyntaxError, RuntimeError):
         return  # IPython refuses the cell itself
-    cell = transform(source)
-    _python_lines_are_the_cell(source, cell)
     if cell.magic is None:
         assert cell.ipython_text == expected
         return
@@ -98,7 +101,10 @@ def check_agrees(source: str) -> None:
     if not body:  # IPython runs an empty body as "\n": nothing either way
         assert not any(line.text for line in cell.lines)
         return
-    inner = MANAGER.transform_cell(body)
+    try:
+        inner = MANAGER.transform_cell(body)
+    except (SyntaxError, RuntimeError):
+        return  # IPython refuses the body when the magic runs it
     if inner.startswith("get_ipython().run_cell_magic("):
         check_agrees(body)
         return
@@ -114,6 +120,8 @@ def test_cells_as_notebooks_write_them(source: str) -> None:
 @given(st.lists(st.sampled_from(FRAGMENTS), max_size=8), st.sampled_from(["", "  ", "\n"]))
 @example(["print('%d'", "      % 3)"], "")
 @example(["!cmd \\", "  continued \\", "  end", "x = 1"], "")
+@example(["%%time", "x = 1", "      % 3)", "    y = 3"], "")
+@example(["x = 1", "      % 3)", "    y = 3"], "")
 def test_generated_cells(lines: list[str], lead: str) -> None:
     check_agrees(lead + "\n".join(lines))
 
@@ -136,3 +144,38 @@ def test_reading_cells_needs_no_ipython(tmp_path) -> None:
     code = "import sys; sys.modules['IPython'] = None; from torchlint.cli import main; main(['check', 'nb.ipynb'])"
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
     assert "nb.ipynb:cell 1:3:5: TL101" in result.stdout, result.stderr
+
+
+def _corpus_cells(folder: Path) -> list[str]:
+    """Code cells of every notebook and Python fences of every Markdown file under `folder`."""
+    from torchlint.snippets.markdown import PYTHON_TAGS, language
+
+    parser = MarkdownIt("commonmark")
+    cells = []
+    for path in sorted(folder.rglob("*.ipynb")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            continue
+        for cell in data.get("cells", []):
+            if isinstance(cell, dict) and cell.get("cell_type") == "code":
+                source = cell.get("source", "")
+                cells.append("".join(source) if isinstance(source, list) else str(source))
+    for path in sorted(folder.rglob("*.md")):
+        tokens = parser.parse(path.read_text(encoding="utf-8", errors="replace"))
+        cells.extend(t.content for t in tokens if t.type == "fence" and language(t.info) in PYTHON_TAGS)
+    return cells
+
+
+@pytest.mark.skipif(not os.environ.get("TORCHLINT_CELL_CORPUS"), reason="set TORCHLINT_CELL_CORPUS to a folder")
+def test_collected_corpus_cells() -> None:
+    """Cells collected from public notebooks and books (not in the repository): TORCHLINT_CELL_CORPUS=folder."""
+    cells = _corpus_cells(Path(os.environ["TORCHLINT_CELL_CORPUS"]))
+    assert cells
+    failures = []
+    for source in cells:
+        try:
+            check_agrees(source)
+        except AssertionError as error:
+            failures.append((source[:200], str(error)[:300]))
+    assert not failures, f"{len(failures)} of {len(cells)} cells disagree with IPython; first: {failures[:3]}"

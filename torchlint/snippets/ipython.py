@@ -309,7 +309,11 @@ def _find_one(kind: str, grouped: list[list[tokenize.TokenInfo]]) -> _Found | No
 
 def _one_transform(entries: list[_Entry]) -> tuple[bool, list[_Entry]]:
     lines = [e.text for e in entries]
-    for start, column, _, kind, mark in _find(_tokens_by_line(lines)):
+    try:
+        grouped = _tokens_by_line(lines)
+    except SyntaxError:  # inconsistent dedent: IPython stops with this error too; the cell stays as it is
+        return False, entries
+    for start, column, _, kind, mark in _find(grouped):
         try:
             end, new = _apply(kind, lines, start, column, mark)
         except SyntaxError:
