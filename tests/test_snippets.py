@@ -16,7 +16,7 @@ from torchlint.cli import main
 from torchlint.rules import ALL_RULES
 from torchlint.snippets import ipython, markdown, notebook
 from torchlint.snippets.aliases import DEFAULT_ALIASES
-from torchlint.snippets.documents import lint_document, program_of
+from torchlint.snippets.documents import document_facts, lint_document, program_of
 
 SNIPPETS = FIXTURES / "snippets"
 _EXPECT = re.compile(r"expect:\s*(?P<codes>TL\d{3}(?:\s*,\s*TL\d{3})*)")
@@ -303,3 +303,14 @@ def test_sphinx_gallery_and_plain_percent_scripts_are_plain_python(tmp_path: Pat
     main(["check", "--no-cache", "--output-format", "json", str(gallery)])
     found = [(d["line"], d["code"]) for d in json.loads(capsys.readouterr().out)]
     assert found == [(12, "TL107"), (15, "TL107"), (16, "TL101"), (21, "TL107")]
+
+
+def test_document_facts_in_cell_positions() -> None:
+    text = json.dumps({"cells": [
+        {"cell_type": "markdown", "source": "# t"},
+        {"cell_type": "code", "source": "%matplotlib inline\nx = torch.zeros(2, 3)"},
+        {"cell_type": "code", "source": "  !ls\n  y = x.T"},
+    ]})  # fmt: skip
+    found = [(b.cell, b.start.line, b.start.column, b.name, b.shape) for b in
+             document_facts(text, "nb.ipynb", DEFAULT_ALIASES)]  # fmt: skip
+    assert found == [(2, 2, 1, "x", (2, 3)), (3, 2, 3, "y", (3, 2))]

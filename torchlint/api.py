@@ -29,6 +29,7 @@ class TensorBinding:
     requires_grad: bool | None
     shape: tuple | None
     dtype: str | None
+    cell: int | None = None  # in a notebook, the cell `start` and `end` are in (1-based among all cells)
 
     def describe(self) -> str:
         """`Tensor[64, 3, 32, 32] float32 cuda`, leaving out what is unknown."""

@@ -55,14 +55,12 @@ def annotate_document(text: str, path: str, settings: Settings) -> str:
     """The analysed cells or fences of a notebook or Markdown file, annotated in their own lines. Raises
     NotebookError."""
     from torchlint.snippets import markdown, notebook
-    from torchlint.snippets.aliases import seed
-    from torchlint.snippets.documents import program_of
+    from torchlint.snippets.documents import document_facts, program_of
 
     program = program_of(text, path, settings.snippet_tabs)
     notes: dict[tuple[int | None, int], list[str]] = {}
-    for binding in inferred_facts(program.text, seed(settings.snippet_aliases)):
-        origin = program.origins[binding.start.line - 1]
-        notes.setdefault((origin.cell, origin.line), []).append(f"{binding.name}: {binding.describe()}")
+    for binding in document_facts(text, path, settings.snippet_aliases, settings.snippet_tabs):
+        notes.setdefault((binding.cell, binding.start.line), []).append(f"{binding.name}: {binding.describe()}")
     analysed = {(o.cell, o.line) for o, code in zip(program.origins, program.text.split("\n"), strict=False) if code}
     analysed |= {(p.cell, p.start.line) for p in program.problems}
     if path.lower().endswith(".ipynb"):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from torchlint.api import TensorBinding, inferred_facts
 from torchlint.diagnostics import Diagnostic
 from torchlint.engine import lint_source
 from torchlint.fixer import MAX_PASSES, applicable, apply_fixes
@@ -55,6 +56,20 @@ def lint_document(
 ) -> list[Diagnostic]:
     """Findings in the document's own positions (cell-relative in notebooks). Raises NotebookError."""
     return lint_program(program_of(text, path, tabs), path, rules, aliases, options)
+
+
+def document_facts(
+    text: str, path: str, aliases: Mapping[str, str], tabs: Sequence[str] = DEFAULT_TABS
+) -> list[TensorBinding]:
+    """What the engine inferred about each tensor binding of the document's program, in the document's positions
+    (`cell` set in notebooks): for `torchlint shapes`, and for an editor's hints on cells and fences."""
+    program = program_of(text, path, tabs)
+    found = []
+    for binding in inferred_facts(program.text, seed(aliases)):
+        origin = program.origins[binding.start.line - 1]
+        start, end = program.position(binding.start, origin.cell), program.position(binding.end, origin.cell)
+        found.append(replace(binding, start=start, end=end, cell=origin.cell))
+    return found
 
 
 @dataclass

@@ -33,13 +33,14 @@ class Program:
     def to_document(self, diagnostic: Diagnostic) -> Diagnostic:
         """The finding in the document's coordinates (cell-relative for notebooks)."""
         origin = self.origins[min(diagnostic.start.line, len(self.origins)) - 1]
-        start = self._position(diagnostic.start, origin.cell)
-        end = self._position(diagnostic.end, origin.cell)
+        start = self.position(diagnostic.start, origin.cell)
+        end = self.position(diagnostic.end, origin.cell)
         fix = self._fix(diagnostic.fix, origin.cell) if diagnostic.fix else None
         alternatives = tuple(f for f in (self._fix(a, origin.cell) for a in diagnostic.alternatives) if f)
         return replace(diagnostic, start=start, end=end, cell=origin.cell, fix=fix, alternatives=alternatives)
 
-    def _position(self, position: Position, cell: int | None = None) -> Position:
+    def position(self, position: Position, cell: int | None = None) -> Position:
+        """A program position in the document (cell-relative in notebooks)."""
         return self._locate(position, cell)[1]
 
     def _locate(self, position: Position, cell: int | None) -> tuple[int | None, Position]:
