@@ -314,3 +314,11 @@ def test_document_facts_in_cell_positions() -> None:
     found = [(b.cell, b.start.line, b.start.column, b.name, b.shape) for b in
              document_facts(text, "nb.ipynb", DEFAULT_ALIASES)]  # fmt: skip
     assert found == [(2, 2, 1, "x", (2, 3)), (3, 2, 3, "y", (3, 2))]
+
+
+def test_quarto_documents(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = tmp_path / "report.qmd"
+    doc.write_text("---\ntitle: r\njupyter: python3\n---\n\n```{python}\n#| echo: false\na = torch.Tensor([1])\n```\n")
+    (tmp_path / "pyproject.toml").write_text("[tool.torchlint]\ninclude-markdown = true\n")
+    main(["check", "--no-cache", "--output-format", "json", str(tmp_path)])
+    assert [(d["path"], d["line"], d["code"]) for d in json.loads(capsys.readouterr().out)] == [(str(doc), 8, "TL101")]

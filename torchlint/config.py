@@ -48,7 +48,7 @@ _KNOWN_KEYS = frozenset(
 )
 DEFAULT_TIMEOUT = 20.0  # seconds one file may take before it is reported as TL003 and skipped
 NOTEBOOKS = (".ipynb",)
-MARKDOWN = (".md", ".markdown")
+MARKDOWN = (".md", ".markdown", ".qmd")  # .qmd: Quarto documents, `{python}` chunks run by Jupyter
 DOCUMENTS = NOTEBOOKS + MARKDOWN
 DEFAULT_SNIPPET_ALIASES = {
     "torch": "torch",

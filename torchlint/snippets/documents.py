@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from torchlint.api import TensorBinding, inferred_facts
+from torchlint.config import NOTEBOOKS
 from torchlint.diagnostics import Diagnostic
 from torchlint.engine import lint_source
 from torchlint.fixer import MAX_PASSES, applicable, apply_fixes
@@ -15,12 +16,7 @@ from torchlint.snippets.aliases import seed
 from torchlint.snippets.cells import DEFAULT_TABS
 from torchlint.snippets.program import Program
 
-NOTEBOOK_SUFFIXES = (".ipynb",)
-MARKDOWN_SUFFIXES = (".md", ".markdown")
-
-
-def is_document(path: str) -> bool:
-    return path.lower().endswith(NOTEBOOK_SUFFIXES + MARKDOWN_SUFFIXES)
+NOTEBOOK_SUFFIXES = NOTEBOOKS
 
 
 def program_of(text: str, path: str, tabs: Sequence[str] = DEFAULT_TABS) -> Program:
