@@ -36,6 +36,11 @@ from torchlint.snippets import markdown, notebook
 from torchlint.snippets.aliases import DEFAULT_ALIASES
 from torchlint.snippets.documents import lint_document
 
+try:  # a book's default tab, as `torchlint check` reads it (older checkouts know no tabs)
+    from torchlint.snippets.d2lbook import default_tab
+except ImportError:
+    default_tab = None
+
 MANAGER = TransformerManager()
 PARSER = MarkdownIt("commonmark")
 
@@ -51,9 +56,9 @@ def analysed(text: str, path: str) -> int:
     read them (every code cell; every fence its own fence scanner tagged Python)."""
     if path.endswith(".ipynb"):
         book = notebook.Notebook.parse(text, path)
-        program = notebook.program_of(book, path)
+        program = notebook.program_of(book, path, *_tab_arguments(path))
         return program.analysed if hasattr(program, "analysed") else len(book.cells)
-    program = markdown.program_of(text, path)
+    program = markdown.program_of(text, path, *_tab_arguments(path))
     if hasattr(program, "analysed"):
         return program.analysed
     count = 0
@@ -70,6 +75,15 @@ def analysed(text: str, path: str) -> int:
         count += markdown._language(match["info"]) in markdown.PYTHON_TAGS
         i = end + 1
     return count
+
+
+def _tab_arguments(path: str) -> tuple:
+    """(snippet tabs, default tab) where this checkout knows tabs; nothing for older ones."""
+    if default_tab is None:
+        return ()
+    from torchlint.snippets.cells import DEFAULT_TABS
+
+    return (DEFAULT_TABS, default_tab(path))
 
 
 def ipython_valid(source: str) -> bool:
@@ -98,7 +112,7 @@ def measure(path: Path) -> dict:
     name = str(path)
     try:
         count = analysed(text, name)
-        found = lint_document(text, name, ALL_RULES, DEFAULT_ALIASES)
+        found = lint_document(text, name, ALL_RULES, DEFAULT_ALIASES, None, *_tab_arguments(name))
     except notebook.NotebookError as error:
         return {"path": name, "error": str(error), "analysed": 0, "findings": []}
     findings = []

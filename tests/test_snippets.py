@@ -322,3 +322,23 @@ def test_quarto_documents(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     (tmp_path / "pyproject.toml").write_text("[tool.torchlint]\ninclude-markdown = true\n")
     main(["check", "--no-cache", "--output-format", "json", str(tmp_path)])
     assert [(d["path"], d["line"], d["code"]) for d in json.loads(capsys.readouterr().out)] == [(str(doc), 8, "TL101")]
+
+
+def test_unmarked_cells_of_a_tabbed_book_follow_its_default_tab(tmp_path: Path, capsys) -> None:
+    chapter = tmp_path / "chapter_one"
+    chapter.mkdir()
+    doc = chapter / "index.md"
+    doc.write_text(
+        "```{.python .input}\n%%tab mxnet\nfrom mxnet import np\n```\n\n"
+        "```{.python .input}\na = torch.Tensor([1])\n```\n"
+    )
+
+    def lines() -> list[int]:
+        main(["check", "--no-cache", "--output-format", "json", str(doc)])
+        return [d["line"] for d in json.loads(capsys.readouterr().out)]
+
+    assert lines() == []  # which tab unmarked cells are of, nothing says: left out
+    (tmp_path / "config.ini").write_text("[project]\nname = book\n\n[build]\ntabs = pytorch, mxnet\n")
+    assert lines() == [7]  # d2lbook's default tab is the first: PyTorch
+    (tmp_path / "config.ini").write_text("[build]\ntabs = mxnet, pytorch\n")
+    assert lines() == []

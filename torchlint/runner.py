@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from torchlint.cache import Cache, fingerprint
 from torchlint.config import DEFAULT_SNIPPET_TABS, DEFAULT_TIMEOUT, DOCUMENTS, ConfigResolver, Settings
 from torchlint.diagnostics import INTERNAL_ERROR_CODE, Applicability, Diagnostic
+from torchlint.snippets import d2lbook
 from torchlint.source import SourceError, SourceFile, decode_file, read_file
 from torchlint.writer import WriteError, write_if_unchanged
 
@@ -74,6 +75,7 @@ class FileTask:
     cache_root: str | None = None
     timeout: float = DEFAULT_TIMEOUT
     tabs: tuple[str, ...] = DEFAULT_SNIPPET_TABS  # d2lbook tabs analysed in notebooks and Markdown
+    default_tab: str | None = None  # the tab of a d2lbook book's unmarked cells (its config.ini)
 
 
 @contextmanager
@@ -104,7 +106,11 @@ def lint_file(task: FileTask) -> FileOutcome:
     except SourceError as error:
         return FileOutcome(path, error=str(error))
     cache = Cache(Path(task.cache_root)) if task.cache_root is not None and task.mode is None else None
-    extra = (("snippet-aliases", repr(task.aliases)), ("snippet-tabs", repr(task.tabs)))
+    extra = (
+        ("snippet-aliases", repr(task.aliases)),
+        ("snippet-tabs", repr(task.tabs)),
+        ("default-tab", repr(task.default_tab)),
+    )
     key = fingerprint(task.codes, (*task.options, *extra))
     if cache is not None:
         cached = cache.get(key, source.data, path)
@@ -152,9 +158,18 @@ def _document(task: FileTask, source: SourceFile) -> FileOutcome:
     rules, options = _rules(task), dict(task.options)
     aliases = dict(task.aliases) if task.aliases is not None else DEFAULT_ALIASES
     if task.mode is None:
-        return FileOutcome(task.path, lint_document(source.text, task.path, rules, aliases, options, task.tabs))
+        return FileOutcome(
+            task.path, lint_document(source.text, task.path, rules, aliases, options, task.tabs, task.default_tab)
+        )
     fixed = fix_document(
-        source.text, task.path, rules, aliases, unsafe=task.mode.unsafe, options=options, tabs=task.tabs
+        source.text,
+        task.path,
+        rules,
+        aliases,
+        unsafe=task.mode.unsafe,
+        options=options,
+        tabs=task.tabs,
+        default_tab=task.default_tab,
     )
     return _finish(task, source, fixed.text, fixed.fixed, fixed.diagnostics)
 
@@ -220,6 +235,7 @@ def task_for(path: Path, settings: Settings, mode: FixMode | None = None, cache_
         cache_root,
         settings.per_file_timeout,
         settings.snippet_tabs,
+        d2lbook.default_tab(str(path)) if is_document_name(str(path)) else None,
     )
 
 
@@ -266,7 +282,16 @@ def _fixed_text(task: FileTask, source: SourceFile, name: str, unsafe: bool) -> 
     rules, options = _rules(task), dict(task.options)
     aliases = dict(task.aliases) if task.aliases is not None else None
     if is_document_name(name):
-        fixed = fix_document(source.text, name, rules, aliases or {}, unsafe=unsafe, options=options, tabs=task.tabs)
+        fixed = fix_document(
+            source.text,
+            name,
+            rules,
+            aliases or {},
+            unsafe=unsafe,
+            options=options,
+            tabs=task.tabs,
+            default_tab=task.default_tab,
+        )
         return FileOutcome(name, fixed.diagnostics, fixed=fixed.fixed), fixed.text
     facts = seed(aliases) if aliases is not None else None
     outcome = fix_source(source.text, name, rules, unsafe=unsafe, seed=facts, options=options)

@@ -54,12 +54,13 @@ class _Block:
 def annotate_document(text: str, path: str, settings: Settings) -> str:
     """The analysed cells or fences of a notebook or Markdown file, annotated in their own lines. Raises
     NotebookError."""
-    from torchlint.snippets import markdown, notebook
+    from torchlint.snippets import d2lbook, markdown, notebook
     from torchlint.snippets.documents import document_facts, program_of
 
-    program = program_of(text, path, settings.snippet_tabs)
+    default_tab = d2lbook.default_tab(path)
+    program = program_of(text, path, settings.snippet_tabs, default_tab)
     notes: dict[tuple[int | None, int], list[str]] = {}
-    for binding in document_facts(text, path, settings.snippet_aliases, settings.snippet_tabs):
+    for binding in document_facts(text, path, settings.snippet_aliases, settings.snippet_tabs, default_tab):
         notes.setdefault((binding.cell, binding.start.line), []).append(f"{binding.name}: {binding.describe()}")
     analysed = {(o.cell, o.line) for o, code in zip(program.origins, program.text.split("\n"), strict=False) if code}
     analysed |= {(p.cell, p.start.line) for p in program.problems}

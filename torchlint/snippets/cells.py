@@ -2,8 +2,9 @@
 
 Books built with d2lbook (d2l.ai) hold each example once per framework: a cell starting `%%tab pytorch` or
 carrying a `#@tab mxnet, tensorflow` comment runs only when that tab is selected (`%%tab all` always). Only the
-tabs in `snippet-tabs` are analysed; in a document that uses tabs, an unmarked cell belongs to the book's default
-tab, which the document does not name, and is left out.
+tabs in `snippet-tabs` are analysed. In a document that uses tabs, an unmarked cell belongs to the book's default
+tab, the first of `[build] tabs` in the book's `config.ini` (`d2lbook.default_tab`); where no such file says
+which tab that is, unmarked cells of a tabbed document are left out.
 """
 
 from __future__ import annotations
@@ -33,10 +34,12 @@ def read(source: str) -> Snippet:
     return Snippet(cell, tuple(t.strip() for t in match[1].split(",")) if match else None)
 
 
-def selected(snippets: Sequence[Snippet], wanted: Sequence[str]) -> list[bool]:
-    """For each snippet, whether it is analysed: Python, and of a wanted tab when the document uses tabs."""
+def selected(snippets: Sequence[Snippet], wanted: Sequence[str], default_tab: str | None = None) -> list[bool]:
+    """For each snippet, whether it is analysed: Python, and of a wanted tab when the document uses tabs (an
+    unmarked cell is of `default_tab`)."""
     tabbed = any(s.tabs is not None for s in snippets)
-    return [s.cell.python and (not tabbed or _in_tabs(s.tabs, wanted)) for s in snippets]
+    default = (default_tab,) if default_tab else None
+    return [s.cell.python and (not tabbed or _in_tabs(s.tabs or default, wanted)) for s in snippets]
 
 
 def _in_tabs(tabs: tuple[str, ...] | None, wanted: Sequence[str]) -> bool:

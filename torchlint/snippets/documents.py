@@ -19,11 +19,13 @@ from torchlint.snippets.program import Program
 NOTEBOOK_SUFFIXES = NOTEBOOKS
 
 
-def program_of(text: str, path: str, tabs: Sequence[str] = DEFAULT_TABS) -> Program:
-    """The document's program: a notebook's code cells or a Markdown file's fences. Raises NotebookError."""
+def program_of(text: str, path: str, tabs: Sequence[str] = DEFAULT_TABS, default_tab: str | None = None) -> Program:
+    """The document's program: a notebook's code cells or a Markdown file's fences, those of `tabs` in a book
+    with framework tabs (`default_tab`: the tab of unmarked cells, see `cells.book_default_tab`). Raises
+    NotebookError."""
     if path.lower().endswith(NOTEBOOK_SUFFIXES):
-        return notebook.program_of(notebook.Notebook.parse(text, path), path, tabs)
-    return markdown.program_of(text, path, tabs)
+        return notebook.program_of(notebook.Notebook.parse(text, path), path, tabs, default_tab)
+    return markdown.program_of(text, path, tabs, default_tab)
 
 
 def lint_program(
@@ -49,17 +51,22 @@ def lint_document(
     aliases: Mapping[str, str],
     options: Mapping[str, str] | None = None,
     tabs: Sequence[str] = DEFAULT_TABS,
+    default_tab: str | None = None,
 ) -> list[Diagnostic]:
     """Findings in the document's own positions (cell-relative in notebooks). Raises NotebookError."""
-    return lint_program(program_of(text, path, tabs), path, rules, aliases, options)
+    return lint_program(program_of(text, path, tabs, default_tab), path, rules, aliases, options)
 
 
 def document_facts(
-    text: str, path: str, aliases: Mapping[str, str], tabs: Sequence[str] = DEFAULT_TABS
+    text: str,
+    path: str,
+    aliases: Mapping[str, str],
+    tabs: Sequence[str] = DEFAULT_TABS,
+    default_tab: str | None = None,
 ) -> list[TensorBinding]:
     """What the engine inferred about each tensor binding of the document's program, in the document's positions
     (`cell` set in notebooks): for `torchlint shapes`, and for an editor's hints on cells and fences."""
-    program = program_of(text, path, tabs)
+    program = program_of(text, path, tabs, default_tab)
     found = []
     for binding in inferred_facts(program.text, seed(aliases)):
         origin = program.origins[binding.start.line - 1]
@@ -84,10 +91,11 @@ def fix_document(
     unsafe: bool = False,
     options: Mapping[str, str] | None = None,
     tabs: Sequence[str] = DEFAULT_TABS,
+    default_tab: str | None = None,
 ) -> DocumentFix:
     """Fixes applied where the code lives (each notebook cell, or the Markdown text), re-linted in passes."""
     fixed = 0
-    diagnostics = lint_document(text, path, rules, aliases, options, tabs)
+    diagnostics = lint_document(text, path, rules, aliases, options, tabs, default_tab)
     for _ in range(MAX_PASSES):
         candidates = [d for d in diagnostics if applicable(d.fix, unsafe)]
         if not candidates:
@@ -95,8 +103,8 @@ def fix_document(
         new_text, applied = _apply(text, path, candidates)
         if applied == 0 or new_text == text:
             break
-        program = program_of(new_text, path, tabs)
-        if len(program.problems) > len(program_of(text, path, tabs).problems):
+        program = program_of(new_text, path, tabs, default_tab)
+        if len(program.problems) > len(program_of(text, path, tabs, default_tab).problems):
             break  # a fix broke a block or cell: keep the last good text
         text, fixed = new_text, fixed + applied
         diagnostics = lint_program(program, path, rules, aliases, options)

@@ -66,7 +66,9 @@ def fences(text: str) -> list[Fence]:
     return found
 
 
-def program_of(text: str, path: str, tabs: Sequence[str] = cells.DEFAULT_TABS) -> Program:
+def program_of(
+    text: str, path: str, tabs: Sequence[str] = cells.DEFAULT_TABS, default_tab: str | None = None
+) -> Program:
     """Every line of the document stays a line of the program: code in the fences analysed, blank elsewhere."""
     count = text.count("\n") + 1
     code_lines = [""] * count
@@ -75,7 +77,7 @@ def program_of(text: str, path: str, tabs: Sequence[str] = cells.DEFAULT_TABS) -
     problems = []
     blocks = fences(text)
     read = [_snippet(fence) for fence in blocks]
-    chosen = cells.selected([snippet for _, snippet in read], tabs)
+    chosen = cells.selected([snippet for _, snippet in read], tabs, default_tab)
     analysed = 0
     for fence, (lines, _), wanted in zip(blocks, read, chosen, strict=True):
         if not wanted or not lines:

@@ -59,14 +59,16 @@ def _indent(text: str) -> int | None:
     return None
 
 
-def program_of(notebook: Notebook, path: str, tabs: Sequence[str] = cells.DEFAULT_TABS) -> Program:
+def program_of(
+    notebook: Notebook, path: str, tabs: Sequence[str] = cells.DEFAULT_TABS, default_tab: str | None = None
+) -> Program:
     """The code cells, as IPython runs them, as one program; a cell that does not parse is left out and reported."""
     parts: list[str] = []
     origins: list[Origin] = []
     displays: set[int] = set()
     problems = []
     snippets = {number: cells.read(source) for number, source in notebook.cells.items()}
-    chosen = dict(zip(snippets, cells.selected(list(snippets.values()), tabs), strict=True))
+    chosen = dict(zip(snippets, cells.selected(list(snippets.values()), tabs, default_tab), strict=True))
     for number, snippet in snippets.items():
         lines = [line.text for line in snippet.cell.lines]
         code = "\n".join(lines) if chosen[number] else ""
