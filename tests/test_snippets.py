@@ -342,3 +342,9 @@ def test_unmarked_cells_of_a_tabbed_book_follow_its_default_tab(tmp_path: Path, 
     assert lines() == [7]  # d2lbook's default tab is the first: PyTorch
     (tmp_path / "config.ini").write_text("[build]\ntabs = mxnet, pytorch\n")
     assert lines() == []
+
+
+def test_markdown_with_crlf_line_endings_keeps_columns() -> None:
+    text = "> ```python\r\n> a = torch.Tensor([1])\r\n> ```\r\n"
+    found = [(d.start.line, d.start.column, d.code) for d in lint_document(text, "x.md", ALL_RULES, DEFAULT_ALIASES)]
+    assert found == [(2, 7, "TL101")]

@@ -58,7 +58,7 @@ def fences(text: str) -> list[Fence]:
         lines = []
         for n, line in enumerate(content):
             index = token.map[0] + 1 + n
-            original = document[index] if index < len(document) else line
+            original = document[index].removesuffix("\r") if index < len(document) else line
             shift = len(original) - len(line) if original.endswith(line) else len(original) - len(original.lstrip())
             lines.append((index, line, shift))
         first = content[0] if content else ""
