@@ -64,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     explain_parser = commands.add_parser("explain", help="show a rule's documentation")
     explain_parser.add_argument("code")
     shapes_parser = commands.add_parser("shapes", help="print a file with each tensor assignment's inferred shape")
-    shapes_parser.add_argument("file")
+    shapes_parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (walked like `check`)")
     return parser
 
 
@@ -185,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "shapes":
             from torchlint.shapes_command import run as show_shapes
 
-            return show_shapes(args.file)
+            return show_shapes(args.paths)
         from torchlint.docs import explain, rules_listing
         from torchlint.rules import RULES_BY_CODE
 

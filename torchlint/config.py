@@ -36,11 +36,19 @@ _BOOL_KEYS = {  # key: (Settings field, default)
     "snippet-mode": ("snippet_mode", False),
 }
 _KNOWN_KEYS = frozenset(
-    (*_LIST_KEYS, *_BOOL_KEYS, "per-file-ignores", "snippet-aliases", "per-file-timeout", *_RULE_OPTION_KEYS)
+    (
+        *_LIST_KEYS,
+        *_BOOL_KEYS,
+        "per-file-ignores",
+        "snippet-aliases",
+        "snippet-tabs",
+        "per-file-timeout",
+        *_RULE_OPTION_KEYS,
+    )
 )
 DEFAULT_TIMEOUT = 20.0  # seconds one file may take before it is reported as TL003 and skipped
 NOTEBOOKS = (".ipynb",)
-MARKDOWN = (".md", ".markdown")
+MARKDOWN = (".md", ".markdown", ".qmd")  # .qmd: Quarto documents, `{python}` chunks run by Jupyter
 DOCUMENTS = NOTEBOOKS + MARKDOWN
 DEFAULT_SNIPPET_ALIASES = {
     "torch": "torch",
@@ -49,6 +57,7 @@ DEFAULT_SNIPPET_ALIASES = {
     "np": "numpy",
     "optim": "torch.optim",
 }
+DEFAULT_SNIPPET_TABS = ("pytorch",)  # d2lbook framework tabs analysed in notebooks and Markdown
 _VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
 _DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 
@@ -94,6 +103,7 @@ class Settings:
     per_file_timeout: float = DEFAULT_TIMEOUT
     snippet_mode: bool = False  # .py files too use the snippet aliases (`torch`, `nn`, `F`... unimported)
     snippet_aliases: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SNIPPET_ALIASES), hash=False)
+    snippet_tabs: tuple[str, ...] = DEFAULT_SNIPPET_TABS  # `%%tab pytorch` cells analysed; other tabs skipped
     _rules_cache: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
@@ -227,6 +237,9 @@ def settings_from_table(table: dict, path: Path, overrides: Overrides) -> Settin
         isinstance(k, str) and k.isidentifier() and isinstance(v, str) and _DOTTED.match(v) for k, v in aliases.items()
     ):
         raise ConfigError(f'{where}: `snippet-aliases` must map names to modules, like {{ F = "torch.nn.functional" }}')
+    tabs = table.get("snippet-tabs", list(DEFAULT_SNIPPET_TABS))
+    if not isinstance(tabs, list) or not all(isinstance(t, str) and re.fullmatch(r"\w+", t) for t in tabs):
+        raise ConfigError(f'{where}: `snippet-tabs` must be a list of tab names, like ["pytorch"]')
     timeout = table.get("per-file-timeout", DEFAULT_TIMEOUT)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
         raise ConfigError(f"{where}: `per-file-timeout` must be a positive number of seconds, got {timeout!r}")
@@ -245,6 +258,7 @@ def settings_from_table(table: dict, path: Path, overrides: Overrides) -> Settin
             extend_exclude=tuple(values.get("extend-exclude", [])),
             target_torch_version=target,
             snippet_aliases=dict(aliases),
+            snippet_tabs=tuple(tabs),
             per_file_timeout=float(timeout),
             **flags,
         ),

@@ -10,13 +10,14 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from torchlint.cache import Cache, fingerprint
-from torchlint.config import DEFAULT_TIMEOUT, DOCUMENTS, ConfigResolver, Settings
+from torchlint.config import DEFAULT_SNIPPET_TABS, DEFAULT_TIMEOUT, DOCUMENTS, ConfigResolver, Settings
 from torchlint.diagnostics import INTERNAL_ERROR_CODE, Applicability, Diagnostic
+from torchlint.snippets import d2lbook
 from torchlint.source import SourceError, SourceFile, decode_file, read_file
 from torchlint.writer import WriteError, write_if_unchanged
 
@@ -73,6 +74,8 @@ class FileTask:
     mode: FixMode | None = None
     cache_root: str | None = None
     timeout: float = DEFAULT_TIMEOUT
+    tabs: tuple[str, ...] = DEFAULT_SNIPPET_TABS  # d2lbook tabs analysed in notebooks and Markdown
+    default_tab: str | None = None  # the tab of a d2lbook book's unmarked cells (its config.ini)
 
 
 @contextmanager
@@ -103,7 +106,12 @@ def lint_file(task: FileTask) -> FileOutcome:
     except SourceError as error:
         return FileOutcome(path, error=str(error))
     cache = Cache(Path(task.cache_root)) if task.cache_root is not None and task.mode is None else None
-    key = fingerprint(task.codes, (*task.options, ("snippet-aliases", repr(task.aliases))))
+    extra = (
+        ("snippet-aliases", repr(task.aliases)),
+        ("snippet-tabs", repr(task.tabs)),
+        ("default-tab", repr(task.default_tab)),
+    )
+    key = fingerprint(task.codes, (*task.options, *extra))
     if cache is not None:
         cached = cache.get(key, source.data, path)
         if cached is not None:
@@ -150,8 +158,19 @@ def _document(task: FileTask, source: SourceFile) -> FileOutcome:
     rules, options = _rules(task), dict(task.options)
     aliases = dict(task.aliases) if task.aliases is not None else DEFAULT_ALIASES
     if task.mode is None:
-        return FileOutcome(task.path, lint_document(source.text, task.path, rules, aliases, options))
-    fixed = fix_document(source.text, task.path, rules, aliases, unsafe=task.mode.unsafe, options=options)
+        return FileOutcome(
+            task.path, lint_document(source.text, task.path, rules, aliases, options, task.tabs, task.default_tab)
+        )
+    fixed = fix_document(
+        source.text,
+        task.path,
+        rules,
+        aliases,
+        unsafe=task.mode.unsafe,
+        options=options,
+        tabs=task.tabs,
+        default_tab=task.default_tab,
+    )
     return _finish(task, source, fixed.text, fixed.fixed, fixed.diagnostics)
 
 
@@ -172,7 +191,7 @@ def _finish(task: FileTask, source: SourceFile, new: str, fixed: int, remaining:
     try:
         write_if_unchanged(Path(task.path), source.data, source.encode(new))
     except WriteError as error:
-        unchanged = lint_file(FileTask(task.path, task.codes, task.options, task.aliases))
+        unchanged = lint_file(replace(task, mode=None, cache_root=None))
         return FileOutcome(task.path, unchanged.diagnostics, error=str(error))
     return result
 
@@ -215,6 +234,8 @@ def task_for(path: Path, settings: Settings, mode: FixMode | None = None, cache_
         mode,
         cache_root,
         settings.per_file_timeout,
+        settings.snippet_tabs,
+        d2lbook.default_tab(str(path)) if is_document_name(str(path)) else None,
     )
 
 
@@ -261,7 +282,16 @@ def _fixed_text(task: FileTask, source: SourceFile, name: str, unsafe: bool) -> 
     rules, options = _rules(task), dict(task.options)
     aliases = dict(task.aliases) if task.aliases is not None else None
     if is_document_name(name):
-        fixed = fix_document(source.text, name, rules, aliases or {}, unsafe=unsafe, options=options)
+        fixed = fix_document(
+            source.text,
+            name,
+            rules,
+            aliases or {},
+            unsafe=unsafe,
+            options=options,
+            tabs=task.tabs,
+            default_tab=task.default_tab,
+        )
         return FileOutcome(name, fixed.diagnostics, fixed=fixed.fixed), fixed.text
     facts = seed(aliases) if aliases is not None else None
     outcome = fix_source(source.text, name, rules, unsafe=unsafe, seed=facts, options=options)
