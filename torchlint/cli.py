@@ -81,11 +81,16 @@ def _check(args: argparse.Namespace) -> int:
     if args.paths == [Path("-")]:
         return _check_stdin(args, resolver)
     files = list(discover(args.paths, resolver, force_exclude=args.force_exclude))
+    if not files:
+        _warn(_nothing_found(args.paths))
     try:
-        files = _narrow(files, args)
+        narrowed = _narrow(files, args)
     except SelectionError as error:
         print(f"torchlint: error: {error}", file=sys.stderr)
         return EXIT_ERROR
+    if files and not narrowed:
+        _warn(f"{_narrowing(args)} selected none of the {plural(len(files), 'file')} found")
+    files = narrowed
     mode = None
     if args.fix or args.fix_only or args.diff:
         mode = FixMode(write=not args.diff, unsafe=args.unsafe_fixes)
@@ -100,8 +105,9 @@ def _check(args: argparse.Namespace) -> int:
         print(f"Fixed {plural(result.fixed, 'problem')}.")
         refused = any(d.message.endswith(UNPARSABLE) for d in result.diagnostics)
         return EXIT_ERROR if result.errors or result.internal_errors else EXIT_FINDINGS if refused else EXIT_OK
+    unread = result.files - result.checked
     if args.statistics:
-        write_statistics(result.diagnostics, sys.stdout)
+        write_statistics(result.diagnostics, sys.stdout, result.checked, unread)
     elif args.output_format == "json":
         write_json(result.diagnostics, sys.stdout)
     elif args.output_format == "github":
@@ -113,9 +119,12 @@ def _check(args: argparse.Namespace) -> int:
 
         sys.stdout.write(sarif.render(result.diagnostics, Path.cwd()))
     elif args.show_source:
-        write_with_source(result.diagnostics, sys.stdout, fixed=result.fixed if mode else None)
+        write_with_source(result.diagnostics, sys.stdout, result.fixed if mode else None, result.checked, unread)
     else:
-        write_text(result.diagnostics, sys.stdout, verbose=args.verbose, fixed=result.fixed if mode else None)
+        fixed = result.fixed if mode else None
+        write_text(
+            result.diagnostics, sys.stdout, verbose=args.verbose, fixed=fixed, checked=result.checked, unread=unread
+        )
         if result.hidden_unsafe and not args.unsafe_fixes:
             print(f"{plural(result.hidden_unsafe, 'hidden fix', 'hidden fixes')} can be enabled with --unsafe-fixes.")
     if result.errors or result.internal_errors:
@@ -144,6 +153,24 @@ def _check_stdin(args: argparse.Namespace, resolver: ConfigResolver) -> int:
     if any(d.code == INTERNAL_ERROR_CODE for d in outcome.diagnostics):
         return EXIT_ERROR
     return EXIT_FINDINGS if outcome.diagnostics and not args.exit_zero and not args.fix_only else EXIT_OK
+
+
+def _warn(message: str) -> None:
+    print(f"torchlint: warning: {message}", file=sys.stderr)
+
+
+def _nothing_found(paths: list[Path]) -> str:
+    """Why discovery found nothing: named files that --force-exclude dropped, or folders without Python files."""
+    if all(path.exists() and not path.is_dir() for path in paths):
+        return f"{', '.join(map(str, paths))}: excluded by the configuration (--force-exclude); 0 files to check"
+    return f"No Python files found under {', '.join(map(str, paths))}"
+
+
+def _narrowing(args: argparse.Namespace) -> str:
+    parts = ([f"--diff-base {args.diff_base}"] if args.diff_base else []) + (
+        [f"--shard {args.shard}"] if args.shard else []
+    )
+    return " with ".join(parts)
 
 
 def _narrow(files: list[Path], args: argparse.Namespace) -> list[Path]:

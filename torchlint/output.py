@@ -19,7 +19,16 @@ def plural(count: int, word: str, words: str | None = None) -> str:
     return f"{count} {word if count == 1 else words or word + 's'}"
 
 
-def summary(diagnostics: list[Diagnostic], fixed: int | None = None) -> str:
+def summary(
+    diagnostics: list[Diagnostic], fixed: int | None = None, checked: int | None = None, unread: int = 0
+) -> str:
+    """The last line of a report. "All checks passed!" only when something was checked and every file
+    could be read: `checked` is how many files were analysed (None: not counted, e.g. standard input),
+    `unread` how many could not be."""
+    if checked == 0 and not diagnostics:
+        return "0 files checked."
+    if unread and not diagnostics and not fixed:
+        return f"No problems found in {plural(checked or 0, 'file')}; {plural(unread, 'file')} could not be checked."
     if fixed is not None:
         if not diagnostics:
             return f"Found {plural(fixed, 'problem')} ({fixed} fixed, 0 remaining)." if fixed else "All checks passed!"
@@ -31,7 +40,13 @@ def summary(diagnostics: list[Diagnostic], fixed: int | None = None) -> str:
 
 
 def write_text(
-    diagnostics: list[Diagnostic], stream: TextIO, *, verbose: bool = False, fixed: int | None = None
+    diagnostics: list[Diagnostic],
+    stream: TextIO,
+    *,
+    verbose: bool = False,
+    fixed: int | None = None,
+    checked: int | None = None,
+    unread: int = 0,
 ) -> None:
     console = None
     if stream.isatty():
@@ -49,7 +64,7 @@ def write_text(
             stream.write(f"{where} {d.code} {d.message}\n")
         if verbose and d.detail:
             stream.write(d.detail.rstrip() + "\n")
-    stream.write(summary(diagnostics, fixed) + "\n")
+    stream.write(summary(diagnostics, fixed, checked, unread) + "\n")
 
 
 def write_json(diagnostics: list[Diagnostic], stream: TextIO = sys.stdout) -> None:
@@ -75,14 +90,16 @@ def progress_bar(total: int, stream: TextIO | None = None) -> Iterator[Callable[
         yield lambda: progress.advance(task)
 
 
-def write_statistics(diagnostics: list[Diagnostic], stream: TextIO) -> None:
+def write_statistics(
+    diagnostics: list[Diagnostic], stream: TextIO, checked: int | None = None, unread: int = 0
+) -> None:
     """Counts per rule, most frequent first (`*` marks rules with a fix)."""
     counts = Counter((d.code, d.name) for d in diagnostics)
     fixable = {d.code for d in diagnostics if d.fix is not None}
     width = len(str(max(counts.values(), default=0)))
     for (code, name), count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         stream.write(f"{count:>{width}}  {code}  {'[*] ' if code in fixable else '    '}{name}\n")
-    stream.write(summary(diagnostics) + "\n")
+    stream.write(summary(diagnostics, None, checked, unread) + "\n")
 
 
 def _source_lines(path: str) -> list[str]:
@@ -94,7 +111,13 @@ def _source_lines(path: str) -> list[str]:
         return []
 
 
-def write_with_source(diagnostics: list[Diagnostic], stream: TextIO, fixed: int | None = None) -> None:
+def write_with_source(
+    diagnostics: list[Diagnostic],
+    stream: TextIO,
+    fixed: int | None = None,
+    checked: int | None = None,
+    unread: int = 0,
+) -> None:
     """Each finding, then its source line with a caret under the range (coloured on a terminal)."""
     console = None
     if stream.isatty():
@@ -116,4 +139,4 @@ def write_with_source(diagnostics: list[Diagnostic], stream: TextIO, fixed: int 
         else:
             stream.write(f"{header}\n{gutter}{text}\n{' ' * len(gutter)}{caret}\n")
         stream.write("\n")
-    stream.write(summary(diagnostics, fixed) + "\n")
+    stream.write(summary(diagnostics, fixed, checked, unread) + "\n")

@@ -35,6 +35,7 @@ class FileOutcome:
     error: str | None = None  # the file could not be read, or its fix not written
     fixed: int = 0
     diff: str = ""
+    checked: bool = True  # False when the file could not be read (or is not a valid notebook)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class FixMode:
 @dataclass
 class RunResult:
     files: int = 0
+    checked: int = 0  # files read and analysed (or found in the cache)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     fixed: int = 0
@@ -101,7 +103,7 @@ def lint_file(task: FileTask) -> FileOutcome:
     try:
         source = read_file(Path(path))
     except SourceError as error:
-        return FileOutcome(path, error=str(error))
+        return FileOutcome(path, error=str(error), checked=False)
     cache = Cache(Path(task.cache_root)) if task.cache_root is not None and task.mode is None else None
     key = fingerprint(task.codes, (*task.options, ("snippet-aliases", repr(task.aliases))))
     if cache is not None:
@@ -115,7 +117,7 @@ def lint_file(task: FileTask) -> FileOutcome:
         with time_bound(task.timeout):
             outcome = _document(task, source) if is_document_name(path) else _python(task, source)
     except NotebookError as error:
-        return FileOutcome(path, error=str(error))
+        return FileOutcome(path, error=str(error), checked=False)
     except AnalysisTimeout:
         return FileOutcome(path, [analysis_limit(path, f"it took longer than {task.timeout:g} s (per-file-timeout)")])
     if cache is not None and not any(d.code == INTERNAL_ERROR_CODE for d in outcome.diagnostics):
@@ -223,6 +225,7 @@ def _collect(outcomes: Iterable[FileOutcome], advance: Callable[[], None]) -> Ru
     for outcome in outcomes:
         advance()
         result.files += 1
+        result.checked += outcome.checked
         if outcome.error is not None:
             result.errors.append(outcome.error)
         result.diagnostics.extend(outcome.diagnostics)
