@@ -253,11 +253,18 @@ def settings_from_table(table: dict, path: Path, overrides: Overrides) -> Settin
 
 
 def _merge(settings: Settings, overrides: Overrides) -> Settings:
+    """Command-line options over the file's, as in ruff: a `--select` starts the rule selection afresh,
+    so the file's `select`, `extend-select` and `ignore` no longer apply (`per-file-ignores` still do);
+    without one, `--extend-select` and `--ignore` add to the file's."""
+    if overrides.select is not None:
+        select, extend_select, ignore = tuple(overrides.select), (), ()
+    else:
+        select, extend_select, ignore = settings.select, settings.extend_select, settings.ignore
     return replace(
         settings,
-        select=tuple(overrides.select) if overrides.select is not None else settings.select,
-        extend_select=settings.extend_select + tuple(overrides.extend_select),
-        ignore=settings.ignore + tuple(overrides.ignore),
+        select=select,
+        extend_select=extend_select + tuple(overrides.extend_select),
+        ignore=ignore + tuple(overrides.ignore),
         exclude=tuple(overrides.exclude) if overrides.exclude is not None else settings.exclude,
         extend_exclude=settings.extend_exclude + tuple(overrides.extend_exclude),
         respect_gitignore=(
