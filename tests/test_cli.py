@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -20,8 +21,14 @@ w = torch.Tensor(4, 6)
 CLEAN = "import torch\n\nx = torch.tensor([1, 2])\n"
 
 
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = main(args)
+def run(args: list[str], capsys: pytest.CaptureFixture[str], stdin: bytes | None = None) -> tuple[int, str, str]:
+    saved = sys.stdin
+    if stdin is not None:
+        sys.stdin = io.TextIOWrapper(io.BytesIO(stdin))
+    try:
+        code = main(args)
+    finally:
+        sys.stdin = saved
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -210,3 +217,34 @@ def test_rules_and_explain(capsys: pytest.CaptureFixture[str]) -> None:
     assert "cannot assign module before Module.__init__() call" in out
     code, _, err = run(["explain", "TL999"], capsys)
     assert code == 2 and "unknown rule" in err
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "why"),
+    [
+        (b"# -*- coding: uft-8 -*-\nimport torch\n", 1, "unknown encoding: uft-8"),
+        (b"#!/usr/bin/env python\n# vim: set fileencoding=rot13 :\n", 2, "encoding problem: rot13"),
+        (b"\xef\xbb\xbf# coding: latin-1\nx = 1\n", 1, "encoding problem: utf-8"),
+    ],
+)
+def test_bad_encoding_declaration_is_a_syntax_error_finding(
+    project: Path, capsys: pytest.CaptureFixture[str], data: bytes, line: int, why: str
+) -> None:
+    """CPython rejects these files with a SyntaxError: a TL001 finding, and the other files are still linted."""
+    (project / "pkg" / "cookie.py").write_bytes(data)
+    code, out, err = run(["check", "pkg"], capsys)
+    assert code == 1, err
+    assert f"pkg/cookie.py:{line}:1: TL001 Syntax error: {why}" in out
+    assert "pkg/bad.py:3:5: TL101" in out
+    assert err == ""
+    code, out, _ = run(["check", "--output-format", "json", "-", "--stdin-filename", "x.py"], capsys, stdin=data)
+    assert code == 1
+    assert [(d["code"], d["line"]) for d in json.loads(out)] == [("TL001", line)]
+
+
+def test_undecodable_and_missing_files_stay_errors(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "pkg" / "latin.py").write_bytes(b"# coding: utf-8\nx = '\xff'\n")
+    code, out, err = run(["check", "pkg/latin.py", "pkg/missing.py"], capsys)
+    assert code == 2
+    assert "pkg/latin.py: cannot decode as utf-8" in err and "pkg/missing.py: no such file" in err
+    assert "TL001" not in out

@@ -103,10 +103,15 @@ def write_statistics(
 
 
 def _source_lines(path: str) -> list[str]:
-    from torchlint.source import SourceError, read_source, split_lines
+    from torchlint.source import EncodingDeclarationError, SourceError, read_source, split_lines
 
     try:
         return split_lines(read_source(Path(path)))
+    except EncodingDeclarationError:  # the finding is the declaration itself: show its bytes as they are
+        try:
+            return split_lines(Path(path).read_bytes().decode("utf-8", "replace"))
+        except OSError:
+            return []
     except SourceError:
         return []
 

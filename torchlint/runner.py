@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 from torchlint.cache import Cache, fingerprint
 from torchlint.config import DEFAULT_TIMEOUT, DOCUMENTS, ConfigResolver, Settings
-from torchlint.diagnostics import INTERNAL_ERROR_CODE, Applicability, Diagnostic
-from torchlint.source import SourceError, SourceFile, decode_file, read_file
+from torchlint.diagnostics import INTERNAL_ERROR_CODE, SYNTAX_ERROR_CODE, Applicability, Diagnostic, Position, Severity
+from torchlint.source import EncodingDeclarationError, SourceError, SourceFile, decode_file, read_file
 from torchlint.writer import WriteError, write_if_unchanged
 
 if TYPE_CHECKING:
@@ -102,6 +102,8 @@ def lint_file(task: FileTask) -> FileOutcome:
     path = task.path
     try:
         source = read_file(Path(path))
+    except EncodingDeclarationError as error:
+        return FileOutcome(path, [declaration_finding(path, error)])
     except SourceError as error:
         return FileOutcome(path, error=str(error), checked=False)
     cache = Cache(Path(task.cache_root)) if task.cache_root is not None and task.mode is None else None
@@ -123,6 +125,13 @@ def lint_file(task: FileTask) -> FileOutcome:
     if cache is not None and not any(d.code == INTERNAL_ERROR_CODE for d in outcome.diagnostics):
         cache.put(key, source.data, outcome.diagnostics)
     return outcome
+
+
+def declaration_finding(path: str, error: EncodingDeclarationError) -> Diagnostic:
+    """A bad encoding declaration is what CPython makes of it, a syntax error (TL001), so the run goes on."""
+    message = f"Syntax error: {str(error).removeprefix(f'{path}: ')} (in the encoding declaration)"
+    start, end = Position(error.line, 1), Position(error.line, len(error.text) + 1)
+    return Diagnostic(path, SYNTAX_ERROR_CODE, "syntax-error", message, Severity.ERROR, start, end)
 
 
 def _rules(task: FileTask) -> list[Rule]:
@@ -244,6 +253,8 @@ def check_stdin(
 
     try:
         source = decode_file(data, name)
+    except EncodingDeclarationError as error:
+        return FileOutcome(name, [declaration_finding(name, error)]), None
     except SourceError as error:
         return FileOutcome(name, error=str(error)), None
     task = _task(Path(name), resolver, None, None)
