@@ -122,14 +122,17 @@ def write_with_source(
     fixed: int | None = None,
     checked: int | None = None,
     unread: int = 0,
+    *,
+    sources: dict[str, list[str]] | None = None,
 ) -> None:
-    """Each finding, then its source line with a caret under the range (coloured on a terminal)."""
+    """Each finding, then its source line with a caret under the range (coloured on a terminal);
+    `sources` gives the lines of texts that are not files (standard input), by path."""
     console = None
     if stream.isatty():
         from rich.console import Console
 
         console = Console(file=stream, highlight=False)
-    lines: dict[str, list[str]] = {}
+    lines: dict[str, list[str]] = dict(sources or {})
     for d in diagnostics:
         source = lines.setdefault(d.path, _source_lines(d.path))
         header = f"{d.location}: {d.code} {d.message}"

@@ -173,12 +173,7 @@ def _finish(task: FileTask, source: SourceFile, new: str, fixed: int, remaining:
     if new == source.text:
         return result
     if not task.mode.write:
-        lines = difflib.unified_diff(
-            source.text.splitlines(keepends=True), new.splitlines(keepends=True), task.path, task.path
-        )
-        result.diff = "".join(
-            line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
-        )
+        result.diff = unified_diff(source.text, new, task.path)
         return result
     try:
         write_if_unchanged(Path(task.path), source.data, source.encode(new))
@@ -186,6 +181,12 @@ def _finish(task: FileTask, source: SourceFile, new: str, fixed: int, remaining:
         unchanged = lint_file(FileTask(task.path, task.codes, task.options, task.aliases))
         return FileOutcome(task.path, unchanged.diagnostics, error=str(error))
     return result
+
+
+def unified_diff(old: str, new: str, path: str) -> str:
+    """What `--diff` prints for one file (empty when nothing changes)."""
+    lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), path, path)
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
 def default_jobs() -> int:
@@ -248,7 +249,8 @@ def _collect(outcomes: Iterable[FileOutcome], advance: Callable[[], None]) -> Ru
 def check_stdin(
     data: bytes, name: str, resolver: ConfigResolver, fix: FixMode | None = None
 ) -> tuple[FileOutcome, str | None]:
-    """Source from standard input, linted (and fixed) as if it were the file `name`; the fixed text, if fixing."""
+    """Source from standard input, linted (and fixed) as if it were the file `name`; the fixed text, if fixing
+    (and its diff in the outcome)."""
     from torchlint.snippets.notebook import NotebookError
 
     try:
@@ -261,7 +263,9 @@ def check_stdin(
     try:
         if fix is None:
             return (_document(task, source) if is_document_name(name) else _python(task, source)), None
-        return _fixed_text(task, source, name, fix.unsafe)
+        outcome, text = _fixed_text(task, source, name, fix.unsafe)
+        outcome.diff = unified_diff(source.text, text, name)
+        return outcome, text
     except NotebookError as error:
         return FileOutcome(name, error=str(error)), None
 
