@@ -8,7 +8,6 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,8 +96,9 @@ def time_bound(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def lint_file(task: FileTask) -> FileOutcome:
-    """One file, in whatever process runs it. The engine (and LibCST) is imported only on a cache miss."""
+def lint_file(task: FileTask, started: Callable[[], None] | None = None) -> FileOutcome:
+    """One file, in whatever process runs it. The engine (and LibCST) is imported only on a cache miss;
+    `started` is called when the analysis (the part under the time bound) begins."""
     path = task.path
     try:
         source = read_file(Path(path))
@@ -115,6 +115,8 @@ def lint_file(task: FileTask) -> FileOutcome:
     from torchlint.engine import AnalysisTimeout, analysis_limit
     from torchlint.snippets.notebook import NotebookError
 
+    if started is not None:
+        started()
     try:
         with time_bound(task.timeout):
             outcome = _document(task, source) if is_document_name(path) else _python(task, source)
@@ -201,16 +203,14 @@ def lint_paths(
     cache: Path | None = None,
     advance: Callable[[], None] = lambda: None,
 ) -> RunResult:
-    """`cache` is the folder holding `.torchlint_cache` (None: no cache); `advance` is called per file."""
+    """`cache` is the folder holding `.torchlint_cache` (None: no cache); `advance` is called per file.
+    Files are linted in worker processes (one for a few files), so that a file past its `per-file-timeout`
+    can be ended even inside the native parser (see torchlint/workers.py)."""
+    from torchlint import workers
+
     root = str(cache) if cache is not None else None
     tasks = [_task(path, resolver, mode, root) for path in files]
-    if jobs > 1 and len(tasks) >= _PARALLEL_THRESHOLD:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            outcomes = pool.map(lint_file, tasks, chunksize=max(1, len(tasks) // (jobs * 8)))
-            result = _collect(outcomes, advance)
-    else:
-        result = _collect((lint_file(task) for task in tasks), advance)
-    return result
+    return _collect(workers.run(tasks, jobs if len(tasks) >= _PARALLEL_THRESHOLD else 1), advance)
 
 
 def _task(path: Path, resolver: ConfigResolver, mode: FixMode | None, cache_root: str | None) -> FileTask:
@@ -243,6 +243,7 @@ def _collect(outcomes: Iterable[FileOutcome], advance: Callable[[], None]) -> Ru
         if outcome.diff:
             result.diffs.append(outcome.diff)
     result.diagnostics.sort(key=lambda d: d.sort_key)
+    result.errors.sort()  # outcomes arrive as workers finish them
     return result
 
 
