@@ -8,6 +8,7 @@ duration is asserted: the subprocess timeout only keeps a regression from hangin
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -38,8 +39,6 @@ def lint(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def findings(result: subprocess.CompletedProcess[str]) -> list[tuple[str, str]]:
-    import json
-
     return [(Path(d["path"]).name, d["code"]) for d in json.loads(result.stdout)]
 
 
@@ -56,3 +55,27 @@ def test_other_files_are_linted_by_a_fresh_worker(project: Path) -> None:
     result = lint(project, "-j", "2", "pkg")
     assert result.returncode == 1, result.stderr
     assert sorted(findings(result)) == [("huge.py", "TL003")] + [(f"m{i}.py", "TL101") for i in range(9)]
+
+
+def test_a_worker_that_dies_is_a_tl002_and_the_run_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A worker killed under a file (here by the rule itself, in the forked worker) costs that file only."""
+    import os
+    import signal
+
+    from torchlint.cli import main
+    from torchlint.rules.tl101_tensor_constructor_with_data import TensorConstructorWithData
+
+    def die(self: object, node: object, ctx: object) -> None:
+        if "# doomed" in ctx.module.code:  # type: ignore[attr-defined]
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    monkeypatch.setattr(TensorConstructorWithData, "visit_Call", die)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "doomed.py").write_text(BAD + "# doomed\n")
+    (tmp_path / "fine.py").write_text("import torch\nw = torch.Tensor(4, 6)\n")
+    code = main(["check", "--no-cache", "--output-format", "json", "doomed.py", "fine.py"])
+    found = [(d["path"], d["code"]) for d in json.loads(capsys.readouterr().out)]
+    assert code == 2
+    assert found == [("doomed.py", "TL002"), ("fine.py", "TL102")]
