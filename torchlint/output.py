@@ -143,7 +143,9 @@ def write_with_source(
         if console is not None:
             console.print(header, style=_STYLE[d.severity], markup=False, soft_wrap=True)
             console.print(gutter + text, markup=False, soft_wrap=True)
-            console.print(" " * len(gutter) + caret, style=_STYLE[d.severity], markup=False)
+            # soft_wrap: the terminal wraps long lines; rich would break the caret line itself and carry
+            # its colour onto a line of its own
+            console.print(" " * len(gutter) + caret, style=_STYLE[d.severity], markup=False, soft_wrap=True)
         else:
             stream.write(f"{header}\n{gutter}{text}\n{' ' * len(gutter)}{caret}\n")
         stream.write("\n")

@@ -1,0 +1,37 @@
+"""The smaller surprises of a first hour with torchlint (issue 21, item 10)."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from torchlint.config import ConfigResolver, Overrides
+from torchlint.output import write_with_source
+from torchlint.runner import lint_paths
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_show_source_colour_ends_on_its_own_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """(b) A caret line wider than the terminal is not broken by rich: its colour would run onto a new line."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "50")
+    long_name = "very_long_variable_name_number_one"
+    (tmp_path / "m.py").write_text(f"import torch\n{long_name} = torch.Tensor([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])\n")
+    result = lint_paths([Path("m.py")], ConfigResolver(Overrides()), 1)
+    stream = Terminal()
+    write_with_source(result.diagnostics, stream)
+    lines = stream.getvalue().split("\n")
+    assert lines[1].startswith("    2 | very_long")
+    width = result.diagnostics[0].end.column - result.diagnostics[0].start.column
+    assert lines[2] == "\x1b[1;33m" + " " * (8 + len(long_name) + 3) + "^" * width + "\x1b[0m"
+    for line in lines:  # every coloured span closes on the line where it opens
+        assert line.count("\x1b[0m") == len(re.findall(r"\x1b\[[\d;]*[1-9][\d;]*m", line)), line
