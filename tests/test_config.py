@@ -174,3 +174,15 @@ def test_explicit_config_file(tree: Path, capsys: pytest.CaptureFixture[str]) ->
     other.write_text('[tool.torchlint]\nselect = ["TL101"]\n')
     _, found, _ = lint(["--config", "other.toml", "src/m.py"], capsys)
     assert found == [("src/m.py", "TL101")]
+
+
+def test_config_file_without_table_is_said(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A --config file without [tool.torchlint] is not silently ignored: a warning, then the defaults (as ruff)."""
+    (tree / "other.toml").write_text("[project]\nname = 'x'\n\n[tool.ruff]\nline-length = 100\n")
+    code, found, err = lint(["--config", "other.toml", "src/m.py"], capsys)
+    assert code == 1
+    assert found == [("src/m.py", "TL101"), ("src/m.py", "TL102")]
+    assert err == "torchlint: warning: other.toml has no [tool.torchlint] table; the defaults apply\n"
+    (tree / "other.toml").write_text('[tool.torchlint]\nselect = ["TL101"]\n')
+    code, found, err = lint(["--config", "other.toml", "src/m.py"], capsys)
+    assert (code, found, err) == (1, [("src/m.py", "TL101")], "")

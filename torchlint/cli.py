@@ -79,6 +79,8 @@ def _check(args: argparse.Namespace) -> int:
         respect_gitignore=False if args.no_respect_gitignore else None,
     )
     resolver = ConfigResolver(overrides, config_file=args.config)
+    for warning in resolver.warnings:
+        _warn(warning)
     if args.paths == [Path("-")]:
         return _check_stdin(args, resolver)
     files = list(discover(args.paths, resolver, force_exclude=args.force_exclude))

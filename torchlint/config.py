@@ -283,8 +283,11 @@ class ConfigResolver:
         self._by_dir: dict[Path, Settings] = {}
         self._by_path: dict[str, Settings] = {}
         self._forced: Settings | None = None
+        self.warnings: list[str] = []  # for the front to show: the run goes on
         if config_file is not None:
             table = read_table(config_file)
+            if table is None:
+                self.warnings.append(f"{config_file} has no [tool.torchlint] table; the defaults apply")
             self._forced = settings_from_table(table or {}, config_file.resolve(), overrides)
         self._default = _merge(Settings(root=self.cwd), overrides)
 
