@@ -48,7 +48,7 @@ def test_text_output_lines_and_summary(project: Path, capsys: pytest.CaptureFixt
     lines = out.splitlines()
     assert lines[0].startswith("pkg/bad.py:3:5: TL101 ")
     assert lines[1].startswith("pkg/bad.py:4:5: TL102 ")
-    assert lines[-1] == "Found 2 problems in 1 file."
+    assert lines[-2:] == ["Found 2 problems in 1 file.", "[*] 2 fixable with the `--fix` option."]
     assert "\x1b[" not in out  # no colour when not a terminal
 
 
@@ -248,3 +248,29 @@ def test_undecodable_and_missing_files_stay_errors(project: Path, capsys: pytest
     assert code == 2
     assert "pkg/latin.py: cannot decode as utf-8" in err and "pkg/missing.py: no such file" in err
     assert "TL001" not in out
+
+
+def test_fixable_findings_are_marked_as_in_ruff(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`[*]` after the code where `--fix` would fix the finding, and ruff's closing line with the count."""
+    (project / "pkg" / "unsafe.py").write_text(
+        "import torch\nmodel = torch.nn.Linear(2, 2)\nopt = torch.optim.SGD(model.parameters())\n"
+        "for x in range(3):\n    model(torch.ones(2)).sum().backward()\n    opt.step()\n"
+    )
+    code, out, _ = run(["check", "--no-cache", "pkg"], capsys)
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0].startswith("pkg/bad.py:3:5: TL101 [*] `torch.Tensor(data)`")
+    assert lines[1].startswith("pkg/bad.py:4:5: TL102 [*] `torch.Tensor(4, 6)`")
+    assert lines[2].startswith("pkg/unsafe.py:5:5: TL201 Gradients accumulate")  # an unsafe fix: no mark
+    assert lines[3:] == [
+        "Found 3 problems in 2 files.",
+        "[*] 2 fixable with the `--fix` option.",
+        "1 hidden fix can be enabled with --unsafe-fixes.",
+    ]
+    _, out, _ = run(["check", "--no-cache", "--unsafe-fixes", "pkg"], capsys)
+    assert "pkg/unsafe.py:5:5: TL201 [*] Gradients" in out
+    assert out.splitlines()[-1] == "[*] 3 fixable with the `--fix --unsafe-fixes` option."
+    _, out, _ = run(["check", "--no-cache", "pkg/clean.py"], capsys)
+    assert out == "All checks passed!\n"
+    _, out, _ = run(["check", "--no-cache", "--select", "TL201", "pkg"], capsys)
+    assert "[*]" not in out

@@ -148,7 +148,15 @@ def _report(
     elif args.show_source:
         write_with_source(diagnostics, sys.stdout, fixed, checked, unread, sources=sources)
     else:
-        write_text(diagnostics, sys.stdout, verbose=args.verbose, fixed=fixed, checked=checked, unread=unread)
+        write_text(
+            diagnostics,
+            sys.stdout,
+            verbose=args.verbose,
+            fixed=fixed,
+            checked=checked,
+            unread=unread,
+            unsafe=args.unsafe_fixes,
+        )
 
 
 def _check_stdin(args: argparse.Namespace, resolver: ConfigResolver) -> int:

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from torchlint.diagnostics import Diagnostic, Severity
+from torchlint.diagnostics import Applicability, Diagnostic, Severity
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold blue"}
 
@@ -39,6 +39,18 @@ def summary(
     return f"Found {plural(len(diagnostics), 'problem')} in {plural(files, 'file')}."
 
 
+def fixable(d: Diagnostic, unsafe: bool = False) -> bool:
+    """Whether `--fix` (with `--unsafe-fixes` when `unsafe`) would fix this finding: ruff's `[*]`."""
+    return d.fix is not None and (unsafe or d.fix.applicability is Applicability.SAFE)
+
+
+def fixable_line(diagnostics: list[Diagnostic], unsafe: bool = False) -> str | None:
+    """Ruff's closing line, `[*] 3 fixable with the `--fix` option.`, when any finding is fixable."""
+    count = sum(fixable(d, unsafe) for d in diagnostics)
+    option = "--fix --unsafe-fixes" if unsafe else "--fix"
+    return f"[*] {count} fixable with the `{option}` option." if count else None
+
+
 def write_text(
     diagnostics: list[Diagnostic],
     stream: TextIO,
@@ -47,24 +59,35 @@ def write_text(
     fixed: int | None = None,
     checked: int | None = None,
     unread: int = 0,
+    unsafe: bool = False,
 ) -> None:
+    """One line per finding, `[*]` after the code where `--fix` would fix it (not after a fix run:
+    what remains then is what could not be fixed), then the summary."""
     console = None
     if stream.isatty():
         from rich.console import Console  # imported only when colour is wanted
 
         console = Console(file=stream, highlight=False)
+    mark = fixed is None
     for d in diagnostics:
         where = f"{d.location}:"
+        star = mark and fixable(d, unsafe)
         if console is not None:
             from rich.text import Text
 
-            line = Text.assemble((where, "bold"), " ", (d.code, _STYLE[d.severity]), " ", d.message)
+            line = Text.assemble((where, "bold"), " ", (d.code, _STYLE[d.severity]), " ")
+            if star:
+                line.append_text(Text.assemble(("[*]", "cyan"), " "))
+            line.append(d.message)
             console.print(line, soft_wrap=True)
         else:
-            stream.write(f"{where} {d.code} {d.message}\n")
+            stream.write(f"{where} {d.code} {'[*] ' if star else ''}{d.message}\n")
         if verbose and d.detail:
             stream.write(d.detail.rstrip() + "\n")
     stream.write(summary(diagnostics, fixed, checked, unread) + "\n")
+    closing = fixable_line(diagnostics, unsafe) if mark else None
+    if closing is not None:
+        stream.write(closing + "\n")
 
 
 def write_json(diagnostics: list[Diagnostic], stream: TextIO = sys.stdout) -> None:
