@@ -40,3 +40,18 @@ def test_examples_show_every_rule() -> None:
 
     codes = {d["code"] for d in json.loads(result.stdout)}
     assert codes == {rule.code for rule in ALL_RULES}
+
+
+def test_cpu_torch_hint_is_two_working_steps() -> None:
+    """torch's CPU index on its own line: with `--index-url` beside `.[test]`, pip would look for the
+    test extras (pytest, pygls...) on download.pytorch.org only, and fail."""
+    block = re.search(r"<!-- cpu-torch[^\n]*-->\n```sh\n(.+?)\n```", README, re.S)
+    assert block, "README.md has no CPU-torch block"
+    steps = block.group(1).splitlines()
+    pinned = re.search(r'pip install "?(torch==[\d.]+)"? -e', README)
+    assert pinned, "README.md has no pinned torch in its set-up command"
+    assert steps == [
+        f"pip install {pinned.group(1)} --index-url https://download.pytorch.org/whl/cpu",
+        'pip install -e ".[test]"',
+    ]
+    assert not any("download.pytorch.org" in line and "[test]" in line for line in README.splitlines())
