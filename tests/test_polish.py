@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from pathlib import Path
 
 import pytest
 
+from torchlint.cli import main
 from torchlint.config import ConfigResolver, Overrides
 from torchlint.output import write_with_source
 from torchlint.runner import lint_paths
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 class Terminal(io.StringIO):
@@ -35,3 +43,20 @@ def test_show_source_colour_ends_on_its_own_line(tmp_path: Path, monkeypatch: py
     assert lines[2] == "\x1b[1;33m" + " " * (8 + len(long_name) + 3) + "^" * width + "\x1b[0m"
     for line in lines:  # every coloured span closes on the line where it opens
         assert line.count("\x1b[0m") == len(re.findall(r"\x1b\[[\d;]*[1-9][\d;]*m", line)), line
+
+
+def test_shape_message_joins_torch_text_without_stray_period(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """(c) torch's sentence, then where the shapes came from: no `.;`."""
+    (tmp_path / "m.py").write_text(
+        "import torch\nbatch = torch.randn(8, 10, 64)\nkeys = torch.randn(8, 12, 64)\ny = torch.bmm(batch, keys)\n"
+    )
+    _, out, _ = run(["check", "--no-cache", "--output-format", "json", str(tmp_path / "m.py")], capsys)
+    (finding,) = json.loads(out)
+    assert finding["message"] == (
+        "Expected size for first two dimensions of batch2 tensor to be: [8, 64] but got: [8, 12]; "
+        "batch: [8, 10, 64] from torch.randn at line 2; keys: [8, 12, 64] from torch.randn at line 3"
+    )
+    _, out, _ = run(["check", "--no-cache", str(ROOT / "examples")], capsys)
+    assert ".;" not in out
