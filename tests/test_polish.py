@@ -11,7 +11,10 @@ import pytest
 
 from torchlint.cli import main
 from torchlint.config import ConfigResolver, Overrides
+from torchlint.docs import BUILTIN
+from torchlint.links import RULES_PAGE, anchor, rule_url
 from torchlint.output import write_with_source
+from torchlint.rules import ALL_RULES
 from torchlint.runner import lint_paths
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,3 +63,31 @@ def test_shape_message_joins_torch_text_without_stray_period(
     )
     _, out, _ = run(["check", "--no-cache", str(ROOT / "examples")], capsys)
     assert ".;" not in out
+
+
+def headings() -> set[str]:
+    text = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    return {anchor(line[3:]) for line in text.splitlines() if line.startswith("## ")}
+
+
+def test_rule_links_point_at_sections_of_docs_rules_md() -> None:
+    """(d) Each rule's link is its section of the repository's docs/rules.md, for every rule and built-in code."""
+    codes = [(r.code, r.name) for r in ALL_RULES] + [(code, name) for code, name, _ in BUILTIN]
+    anchors = headings()
+    for code, name in codes:
+        url = rule_url(code, name)
+        page, _, fragment = url.partition("#")
+        assert page == RULES_PAGE == "https://github.com/torchlint/torchlint/blob/main/docs/rules.md"
+        assert fragment in anchors, (code, url)
+    assert rule_url("TL101", "tensor-constructor-with-data").endswith("#tl101-tensor-constructor-with-data")
+
+
+def test_sarif_help_uri_is_the_rule_link(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "m.py").write_text("import torch\na = torch.Tensor([1])\n")
+    _, out, _ = run(["check", "--no-cache", "--output-format", "sarif", str(tmp_path / "m.py")], capsys)
+    rules = json.loads(out)["runs"][0]["tool"]["driver"]["rules"]
+    anchors = headings()
+    assert len(rules) == len(ALL_RULES) + len(BUILTIN)
+    for rule in rules:
+        assert rule["helpUri"] == rule_url(rule["id"], rule["name"])
+        assert rule["helpUri"].partition("#")[2] in anchors
