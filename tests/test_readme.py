@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from torchlint.docs import rule_table
+from torchlint.docs import quick_start_output, rule_table, update_readme
 from torchlint.rules import ALL_RULES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,7 +17,24 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 def test_rule_table_matches_registry() -> None:
     match = re.search(r"<!-- rules-table:[^\n]*-->\n(.*?)<!-- /rules-table -->", README, re.S)
     assert match, "README.md has no generated rules table"
-    assert match.group(1) == rule_table(), "README rule table is stale: regenerate with `python -m torchlint.docs`"
+    assert match.group(1) == rule_table(), (
+        "stale rule table: regenerate with `python -m torchlint.docs --update-readme`"
+    )
+
+
+def test_quick_start_output_is_what_the_command_prints() -> None:
+    """The quick start's sample is a real run of `torchlint examples/`, exactly; others change the rules
+    and examples in parallel, so regenerate it rather than edit it."""
+    match = re.search(
+        r"<!-- quick-start-output:[^\n]*-->\n```text\n(.*?)```\n<!-- /quick-start-output -->", README, re.S
+    )
+    assert match, "README.md has no generated quick-start output"
+    output = quick_start_output(ROOT)
+    assert output.startswith("examples/") and "Found " in output
+    assert match.group(1) == output, (
+        "stale quick-start output: regenerate with `python -m torchlint.docs --update-readme`"
+    )
+    assert update_readme(README, output) == README  # the regenerator changes nothing in a current README
 
 
 def test_ci_runs_the_readme_test_command() -> None:
