@@ -898,7 +898,7 @@ def check(program: Program) -> Verdict:
 
 def _states(message: str, torch_message: str) -> bool:
     """Does torchlint's message state torch's? A size bound to a name (`n5 = x.size(0)`) stands for its value."""
-    if torch_message in message:
+    if torch_message.removesuffix(".") in message:  # its final period gives way to the shapes' origins
         return True
     stated = message.split("; ", 1)[0]
     pattern = re.sub(r"\bn\d+(?!\d)", r"\\d+", re.escape(stated))  # also in `n6x4`

@@ -40,7 +40,7 @@ pytestmark = pytest.mark.asyncio
 
 SERVER = [sys.executable, "-m", "torchlint", "server"]
 WAIT_S = 20.0
-RULE_URL = "https://torchlint.dev/rules/{}"
+RULE_URL = "https://github.com/torchlint/torchlint/blob/main/docs/rules.md#{}"  # the rule's section
 FIX_ALL = "source.fixAll.torchlint"
 
 SAMPLE = (
@@ -345,7 +345,8 @@ async def test_findings_on_open_change_and_close(profile: Profile, tmp_path: Pat
         for diagnostic in found:
             assert diagnostic.source == "torchlint"
             assert diagnostic.code_description is not None
-            assert diagnostic.code_description.href == RULE_URL.format(diagnostic.code)
+            name = {"TL401": "numpy-on-cuda-tensor", "TL101": "tensor-constructor-with-data"}[str(diagnostic.code)]
+            assert diagnostic.code_description.href == RULE_URL.format(f"{str(diagnostic.code).lower()}-{name}")
             assert diagnostic.data["version"] == 1
         assert (numpy.range.end.line, numpy.range.end.character) == (2, 13)
         if not profile.pull:

@@ -16,6 +16,7 @@ from lsprotocol import types
 from torchlint.api import TensorBinding, inferred_facts
 from torchlint.config import DEFAULT_TIMEOUT, Settings
 from torchlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Position, Severity
+from torchlint.links import rule_url
 from torchlint.server.actions import CommentMap, fix_title, wanted, whole_text_edit, workspace_edit
 from torchlint.server.configuration import Configuration
 from torchlint.server.convert import QuickFix, read_data, to_lsp
@@ -300,7 +301,7 @@ def test_diagnostic_carries_code_link_version_and_fixes_in_client_units() -> Non
     assert converted.severity == types.DiagnosticSeverity.Information
     assert converted.code == "TL102" and converted.source == "torchlint"
     assert converted.code_description is not None
-    assert converted.code_description.href == "https://torchlint.dev/rules/TL102"
+    assert converted.code_description.href == rule_url("TL102", "n")
     assert converted.range == span(lsp(0, column), lsp(0, column + 15))  # column - 1 + 1 for the emoji
     version, fixes = read_data(converted.data) or (None, [])
     assert version == 7

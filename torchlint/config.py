@@ -267,11 +267,18 @@ def settings_from_table(table: dict, path: Path, overrides: Overrides) -> Settin
 
 
 def _merge(settings: Settings, overrides: Overrides) -> Settings:
+    """Command-line options over the file's, as in ruff: a `--select` starts the rule selection afresh,
+    so the file's `select`, `extend-select` and `ignore` no longer apply (`per-file-ignores` still do);
+    without one, `--extend-select` and `--ignore` add to the file's."""
+    if overrides.select is not None:
+        select, extend_select, ignore = tuple(overrides.select), (), ()
+    else:
+        select, extend_select, ignore = settings.select, settings.extend_select, settings.ignore
     return replace(
         settings,
-        select=tuple(overrides.select) if overrides.select is not None else settings.select,
-        extend_select=settings.extend_select + tuple(overrides.extend_select),
-        ignore=settings.ignore + tuple(overrides.ignore),
+        select=select,
+        extend_select=extend_select + tuple(overrides.extend_select),
+        ignore=ignore + tuple(overrides.ignore),
         exclude=tuple(overrides.exclude) if overrides.exclude is not None else settings.exclude,
         extend_exclude=settings.extend_exclude + tuple(overrides.extend_exclude),
         respect_gitignore=(
@@ -290,8 +297,11 @@ class ConfigResolver:
         self._by_dir: dict[Path, Settings] = {}
         self._by_path: dict[str, Settings] = {}
         self._forced: Settings | None = None
+        self.warnings: list[str] = []  # for the front to show: the run goes on
         if config_file is not None:
             table = read_table(config_file)
+            if table is None:
+                self.warnings.append(f"{config_file} has no [tool.torchlint] table; the defaults apply")
             self._forced = settings_from_table(table or {}, config_file.resolve(), overrides)
         self._default = _merge(Settings(root=self.cwd), overrides)
 
