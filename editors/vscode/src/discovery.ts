@@ -7,6 +7,7 @@ import * as vscode from "vscode";
 
 export interface ServerCommand {
   command: string;
+  cwd: string; // where it was checked, and where it runs
   args: string[]; // before the subcommand: `[]` for the executable, `["-m", "torchlint"]` for an interpreter
   source: string; // where it was found, for the status bar and the log
   version: string;
@@ -20,9 +21,10 @@ export interface Discovery {
 const CHECK_TIMEOUT_MS = 15000;
 
 // `torchlint --version` through `command args`: its version line, or why it failed.
-function versionOf(command: string, args: string[]): Promise<{ version?: string; error?: string }> {
+// Run where the server will run: `python -m` imports from the working directory first.
+function versionOf(command: string, args: string[], cwd: string): Promise<{ version?: string; error?: string }> {
   return new Promise((resolve) => {
-    execFile(command, [...args, "--version"], { timeout: CHECK_TIMEOUT_MS }, (error, stdout, stderr) => {
+    execFile(command, [...args, "--version"], { cwd, timeout: CHECK_TIMEOUT_MS }, (error, stdout, stderr) => {
       const out = String(stdout).trim();
       if (error || !out.startsWith("torchlint")) {
         const reason = String(stderr).trim().split("\n").pop() || (error ? error.message : out);
@@ -67,15 +69,19 @@ async function selectedInterpreter(resource: vscode.Uri | undefined, log: vscode
   }
 }
 
-export async function discover(resource: vscode.Uri | undefined, log: vscode.LogOutputChannel): Promise<Discovery> {
+export async function discover(
+  resource: vscode.Uri | undefined,
+  cwd: string,
+  log: vscode.LogOutputChannel,
+): Promise<Discovery> {
   const tried: string[] = [];
   const attempt = async (command: string, args: string[], source: string): Promise<ServerCommand | undefined> => {
-    const { version, error } = await versionOf(command, args);
+    const { version, error } = await versionOf(command, args, cwd);
     if (version === undefined) {
       tried.push(`${source} (${[command, ...args].join(" ")}): ${error}`);
       return undefined;
     }
-    return { command, args, source, version };
+    return { command, cwd, args, source, version };
   };
 
   const configured = vscode.workspace.getConfiguration("torchlint", resource).get<string>("path", "").trim();

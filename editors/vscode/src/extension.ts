@@ -5,7 +5,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind } from "vscode-languageclient/node";
+import { LanguageClient, LanguageClientOptions, ServerOptions, State } from "vscode-languageclient/node";
 import { Discovery, ServerCommand, discover } from "./discovery";
 import { serverSettings } from "./settings";
 
@@ -57,7 +57,9 @@ function clientOptions(): LanguageClientOptions {
 async function start(): Promise<void> {
   showStatus("$(loading~spin)", "torchlint: looking for the server");
   const resource = vscode.window.activeTextEditor?.document.uri ?? vscode.workspace.workspaceFolders?.[0]?.uri;
-  const discovery: Discovery = await discover(resource, log);
+  const folder = resource ? vscode.workspace.getWorkspaceFolder(resource) : undefined;
+  const cwd = (folder ?? vscode.workspace.workspaceFolders?.[0])?.uri.fsPath ?? os.homedir();
+  const discovery: Discovery = await discover(resource, cwd, log);
   for (const line of discovery.tried) {
     log.info(`not used: ${line}`);
   }
@@ -74,7 +76,11 @@ async function start(): Promise<void> {
     return;
   }
   log.info(`starting torchlint ${server.version} from ${server.source}: ${[server.command, ...server.args, "server"].join(" ")}`);
-  const run = { command: server.command, args: [...server.args, "server"], transport: TransportKind.stdio };
+  const run = {
+    command: server.command,
+    args: [...server.args, "server"],
+    options: { cwd: server.cwd },
+  }; // stdio, with no `--stdio` argument (which a TransportKind would add)
   const serverOptions: ServerOptions = { run, debug: run };
   const started = new LanguageClient("torchlint", "torchlint", serverOptions, clientOptions());
   const where = `${server.version} from ${server.source}`;
@@ -167,7 +173,7 @@ async function showShapes(): Promise<void> {
     file = path.join(folder, path.basename(document.uri.path) || "untitled.py");
     await writeFile(file, document.getText(), "utf8");
   }
-  const cwd = vscode.workspace.getWorkspaceFolder(document.uri)?.uri.fsPath;
+  const cwd = server.cwd;
   try {
     const annotated = await runShapes(server, file, cwd);
     const shown = await vscode.workspace.openTextDocument({ language: "python", content: annotated });
