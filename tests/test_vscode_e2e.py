@@ -42,6 +42,11 @@ x = torch.Tensor(4, 6)
 w = torch.zeros(5, 3)
 y = x @ w
 """
+FIX_ALL = """import torch
+
+a = torch.Tensor(2, 2)
+b = torch.Tensor(3)
+"""
 NOTEBOOK = {
     "cells": [
         {
@@ -115,6 +120,14 @@ def _package(env: dict[str, str], into: Path) -> Path:
     return vsix
 
 
+def _workspace_settings(workspace: Path, settings: dict[str, object]) -> None:
+    """Write the workspace's settings: VS Code's extension host takes PATH from a login shell, not from this
+    process, so they name the torchlint to run (unless `settings` names another)."""
+    (workspace / ".vscode").mkdir(exist_ok=True)
+    written = {"torchlint.path": str(Path(sys.executable).parent / "torchlint"), **settings}
+    (workspace / ".vscode" / "settings.json").write_text(json.dumps(written), encoding="utf-8")
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -144,11 +157,9 @@ def workbench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, P
     (data / "User" / "settings.json").write_text(json.dumps(USER_SETTINGS), encoding="utf-8")
     workspace.mkdir()
     (workspace / "demo.py").write_text(DEMO, encoding="utf-8")
+    (workspace / "fixall.py").write_text(FIX_ALL, encoding="utf-8")
     (workspace / "nb.ipynb").write_text(json.dumps(NOTEBOOK, indent=1), encoding="utf-8")
-    # VS Code's extension host takes PATH from a login shell, not from this process: name the torchlint to run.
-    (workspace / ".vscode").mkdir()
-    torchlint = {"torchlint.path": str(Path(sys.executable).parent / "torchlint")}
-    (workspace / ".vscode" / "settings.json").write_text(json.dumps(torchlint), encoding="utf-8")
+    _workspace_settings(workspace, {})
     dirs = ["--user-data-dir", str(data), "--extensions-dir", str(extensions)]
     subprocess.run(
         [str(CODE_SERVER), *dirs, "--install-extension", str(vsix)], env=env, check=True, capture_output=True
@@ -184,12 +195,12 @@ def _run_command(page: Page, keys: str, text: str, pick: str | None = None) -> N
 def test_extension_in_vscode(workbench: tuple[str, Path]) -> None:
     from playwright.sync_api import sync_playwright
 
-    url, _ = workbench
+    url, workspace = workbench
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1280, "height": 760})
         try:
-            _drive(page, url)
+            _drive(page, url, workspace)
         except BaseException:
             page.screenshot(path=HOME / "failure.png")
             print(f"screenshot of the failure: {HOME / 'failure.png'}")
@@ -198,7 +209,7 @@ def test_extension_in_vscode(workbench: tuple[str, Path]) -> None:
             browser.close()
 
 
-def _drive(page: Page, url: str) -> None:
+def _drive(page: Page, url: str, workspace: Path) -> None:
     """Open the workspace and check what the extension shows, step by step."""
     from playwright.sync_api import expect
 
@@ -237,6 +248,26 @@ def _drive(page: Page, url: str) -> None:
     expect(problems).not_to_contain_text("TL102", timeout=SLOW_MS)
     expect(problems).to_contain_text("TL501")
 
+    # Show inferred shapes: `torchlint shapes` on the text as it is (unsaved), beside it.
+    _run_command(page, "Control+Shift+P", ">torchlint: Show inferred shapes", pick="Show inferred shapes")
+    expect(page.locator(".editor-instance .view-lines", has_text="# x: Tensor[4, 6] float32 cpu")).to_be_visible(
+        timeout=SLOW_MS
+    )
+
+    # Fix all: every safe fix of a file at once.
+    _run_command(page, "Control+P", "fixall.py", pick="fixall.py")
+    fixall = page.locator(".editor-instance .view-lines", has_text="b = torch.Tensor(3)")
+    expect(fixall).to_be_visible(timeout=SLOW_MS)
+    expect(problems).to_contain_text("fixall.py", timeout=SLOW_MS)
+    _run_command(page, "Control+Shift+P", ">torchlint: Fix all", pick="Fix all auto-fixable problems")
+    fixed = page.locator(".editor-instance .view-lines", has_text="= torch.empty(3)")
+    expect(fixed).to_contain_text("= torch.empty(2, 2)", timeout=SLOW_MS)
+    expect(fixed).not_to_contain_text("torch.Tensor(")
+
+    # Settings apply live: ignoring TL501 takes its finding away.
+    _workspace_settings(workspace, {"torchlint.ignore": ["TL501"]})
+    expect(problems).not_to_contain_text("TL501", timeout=SLOW_MS)
+
     # A notebook cell gets its finding.
     _run_command(page, "Control+P", "nb.ipynb", pick="nb.ipynb")
     page.locator(".notebook-editor .cell-editor-container").first.wait_for(timeout=SLOW_MS)
@@ -245,4 +276,9 @@ def _drive(page: Page, url: str) -> None:
     expect(problems).to_contain_text("torch.Tensor(2, 3)")
     cell = page.locator(".notebook-editor .cell-editor-container").first
     expect(cell.locator(".squiggly-warning").first).to_be_visible(timeout=SLOW_MS)
-    page.screenshot(path=HOME / "notebook.png")
+
+    # No torchlint where the setting points: one notification saying how to install it.
+    _workspace_settings(workspace, {"torchlint.path": str(workspace / "missing" / "torchlint")})
+    toast = page.locator(".notifications-toasts", has_text="pip install torchlint")
+    expect(toast).to_be_visible(timeout=SLOW_MS)
+    expect(page.locator(".notification-toast", has_text="torchlint was not found")).to_have_count(1)
