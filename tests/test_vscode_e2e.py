@@ -47,6 +47,14 @@ FIX_ALL = """import torch
 a = torch.Tensor(2, 2)
 b = torch.Tensor(3)
 """
+GUIDE = """# Guide
+
+```python
+import torch
+
+h = torch.Tensor(8, 8)
+```
+"""
 NOTEBOOK = {
     "cells": [
         {
@@ -158,6 +166,7 @@ def workbench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, P
     workspace.mkdir()
     (workspace / "demo.py").write_text(DEMO, encoding="utf-8")
     (workspace / "fixall.py").write_text(FIX_ALL, encoding="utf-8")
+    (workspace / "guide.md").write_text(GUIDE, encoding="utf-8")
     (workspace / "nb.ipynb").write_text(json.dumps(NOTEBOOK, indent=1), encoding="utf-8")
     _workspace_settings(workspace, {})
     dirs = ["--user-data-dir", str(data), "--extensions-dir", str(extensions)]
@@ -267,6 +276,11 @@ def _drive(page: Page, url: str, workspace: Path) -> None:
     # Settings apply live: ignoring TL501 takes its finding away.
     _workspace_settings(workspace, {"torchlint.ignore": ["TL501"]})
     expect(problems).not_to_contain_text("TL501", timeout=SLOW_MS)
+
+    # A Python fence in Markdown gets its finding, on the Markdown file's line.
+    _run_command(page, "Control+P", "guide.md", pick="guide.md")
+    expect(problems).to_contain_text("torch.Tensor(8, 8)", timeout=SLOW_MS)
+    expect(problems.locator(".monaco-list-row", has_text="torch.Tensor(8, 8)")).to_contain_text("[Ln 6, Col 5]")
 
     # A notebook cell gets its finding.
     _run_command(page, "Control+P", "nb.ipynb", pick="nb.ipynb")
