@@ -228,6 +228,10 @@ def _drive(page: Page, url: str, workspace: Path) -> None:
     _run_command(page, "Control+P", "demo.py", pick="demo.py")
     expect(page.locator(".editor-instance .view-lines")).to_contain_text("torch.Tensor(4, 6)", timeout=SLOW_MS)
 
+    # The status-bar item says the server runs.
+    status = page.locator(".statusbar-item", has_text="torchlint")
+    expect(status.locator(".codicon-check")).to_be_visible(timeout=SLOW_MS)
+
     # Both findings in the Problems panel, with their codes.
     page.keyboard.press("Control+Shift+M")
     problems = page.locator(".markers-panel")
@@ -296,3 +300,4 @@ def _drive(page: Page, url: str, workspace: Path) -> None:
     toast = page.locator(".notifications-toasts", has_text="pip install torchlint")
     expect(toast).to_be_visible(timeout=SLOW_MS)
     expect(page.locator(".notification-toast", has_text="torchlint was not found")).to_have_count(1)
+    expect(status.locator(".codicon-error")).to_be_visible()
