@@ -101,7 +101,6 @@ def test_eglot_gets_findings_and_shapes(received: dict) -> None:
     assert "x: Tensor[4, 6] float32 cpu" in received["hover"]
 
 
-@pytest.mark.xfail(strict=True, reason="needs the server to write plain-text hovers without Markdown (issue 14 report)")
 def test_eglot_plain_text_hover_has_no_markdown_fences(received: dict) -> None:
     """eglot 1.9 without markdown-mode asks for plain text, and shows the fences as they are."""
     assert received["kind"] == "plaintext"

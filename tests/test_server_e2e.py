@@ -512,6 +512,27 @@ async def test_hover_shows_rule_docs_and_tensor_facts(profile: Profile, tmp_path
         assert await client.hover(uri, 0, 6) is None  # the space in `import torch`
 
 
+def plaintext_hover() -> types.ClientCapabilities:
+    """A client that shows hovers as plain text, as eglot 1.9 without markdown-mode does."""
+    capabilities = push_utf16()
+    assert capabilities.text_document is not None
+    capabilities.text_document.hover = types.HoverClientCapabilities(content_format=[types.MarkupKind.PlainText])
+    return capabilities
+
+
+async def test_hover_in_plain_text_has_no_markdown(tmp_path: Path) -> None:
+    uri = (tmp_path / "hover.py").as_uri()
+    x = next(b for b in inferred_facts(SAMPLE) if b.name == "x")
+    async with session(Profile("plaintext-hover", plaintext_hover, "utf-16", pull=False)) as client:
+        client.open(uri, SAMPLE)
+        await client.findings(uri)
+        on_both = await client.hover(uri, 2, 4)  # the `x` of `x.numpy()`: facts, then the rule
+        assert on_both is not None and isinstance(on_both.contents, types.MarkupContent)
+        assert on_both.contents.kind == types.MarkupKind.PlainText
+        assert on_both.contents.value.startswith(f"x: {x.describe()}\n\n# TL401 numpy-on-cuda-tensor")
+        assert "```" not in on_both.contents.value and "\n---\n" not in on_both.contents.value
+
+
 async def test_inlay_hints_answered_and_switchable(profile: Profile, tmp_path: Path) -> None:
     uri = (tmp_path / "hints.py").as_uri()
     expected = [

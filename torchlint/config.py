@@ -186,6 +186,7 @@ class Overrides:
     exclude: list[str] | None = None
     extend_exclude: list[str] = field(default_factory=list)
     respect_gitignore: bool | None = None
+    snippet_mode: bool | None = None
 
 
 def _list_of_strings(table: dict, key: str, where: str) -> list[str]:
@@ -284,6 +285,7 @@ def _merge(settings: Settings, overrides: Overrides) -> Settings:
         respect_gitignore=(
             overrides.respect_gitignore if overrides.respect_gitignore is not None else settings.respect_gitignore
         ),
+        snippet_mode=overrides.snippet_mode if overrides.snippet_mode is not None else settings.snippet_mode,
         _rules_cache={},
     )
 
