@@ -95,12 +95,11 @@ def line_count(path: str) -> int:
 
 
 def source_line(path: str, line: int, cell: int | None = None) -> str:
-    """The finding's line; in a notebook, the line of its (1-based) code cell."""
+    """The finding's line; in a notebook, the line of its cell (1-based among all cells)."""
     try:
         text = Path(path).read_text(encoding="utf-8", errors="replace")
         if cell is not None:
-            cells = [c for c in json.loads(text)["cells"] if c.get("cell_type") == "code"]
-            source = cells[cell - 1]["source"]
+            source = json.loads(text)["cells"][cell - 1]["source"]
             text = source if isinstance(source, str) else "".join(source)
         return text.splitlines()[line - 1].strip()
     except (OSError, IndexError, KeyError, ValueError):
