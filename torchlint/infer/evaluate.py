@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from torchlint.infer import layers, sources
+from torchlint.infer import layers, returns, sources
 from torchlint.infer import tensor_ops as ops
 from torchlint.infer import torch_api as api
 from torchlint.infer.facts import (
@@ -679,6 +679,10 @@ class Evaluator:
             output = self._forward(node, module.node, args, module.value if isinstance(module.value, tuple) else None)
             if output.is_tensor or output.kind is Kind.SEQUENCE:
                 return _called_output(output, base, node)
+        if isinstance(module.node, cst.ClassDef):
+            forward = returns.forward_of(module.node)
+            if forward is not None and returns.may_return_container(forward):
+                return UNKNOWN  # a list of feature maps is not one tensor on the module's device
         if spec is None or args is None:
             return UNKNOWN if _returns_tuple(layer, spec) else base
         func = node.func
