@@ -692,6 +692,8 @@ class Evaluator:
         result = self._shaped(base, node, lambda: layers.apply(spec, args), located, reference, (target, spec))
         if _returns_tuple(layer, spec) and result.kind is not Kind.SEQUENCE:
             return UNKNOWN
+        if layers.reduced_loss(spec):
+            return self._scalar(result, node)
         return result
 
     def _forward(self, node: cst.Call, cls: cst.ClassDef, args: ops.Args, init: tuple | None) -> Fact:
@@ -772,7 +774,8 @@ class Evaluator:
             return receiver
         assert self.scope is not None
         grad = False if self.scope.no_grad else receiver.requires_grad
-        return self._method_shape(receiver.but(requires_grad=grad), receiver, method, node)
+        result = self._method_shape(receiver.but(requires_grad=grad), receiver, method, node)
+        return self._scalar(result, node) if method in _FULL_REDUCTIONS and not node.args else result
 
     def _method_shape(self, base: Fact, receiver: Fact, method: str, node: cst.Call) -> Fact:
         func = node.func
@@ -849,6 +852,9 @@ class Evaluator:
             reference = args.positional[0][0] if args.positional else None
             located = self._located(node, args)
             result = self._shaped(base, node, lambda: ops.torch_function(name, args), located, reference)
+            if name in _FULL_REDUCTIONS and len(node.args) == 1 and node.args[0].keyword is None:
+                if reference is not None and reference.is_tensor:
+                    return self._scalar(result, node)
             if name not in api.TENSOR_OPS and result.shape is None and result.kind is not Kind.SEQUENCE:
                 return UNKNOWN
             return result
@@ -879,7 +885,14 @@ class Evaluator:
                     return ops.tensor_method(name, args)
                 raise
 
-        return self._shaped(base, node, compute, located, reference)
+        result = self._shaped(base, node, compute, located, reference)
+        return self._scalar(result, node) if layers.reduced_functional_loss(name, args) else result
+
+    def _scalar(self, result: Fact, node: cst.CSTNode) -> Fact:
+        """A reduced loss or a full reduction: 0-d whatever the input's shape, which may be unknown."""
+        if not self.shapes or not result.is_tensor or result.shape is not None:
+            return result
+        return result.but(shape=(), strides=(), shape_origin=node)
 
     def _factory_device(self, node: cst.Call) -> Device:
         device_kw = keyword_arg(node, "device")
@@ -1025,6 +1038,10 @@ def _finding(
         parts.append(f"{_snippet(layer[0])}: {built}, line {{layer}}")
     message = error.message + ("; " + "; ".join(parts) if parts else "")
     return Finding(error.code, message, refs)
+
+
+# Reductions that, called with no argument, reduce every dimension: `loss.mean()`, `torch.sum(x)`.
+_FULL_REDUCTIONS = frozenset({"sum", "mean", "nansum", "nanmean", "prod", "std", "var", "norm", "max", "min"})
 
 
 def _called_output(output: Fact, base: Fact, node: cst.Call) -> Fact:
