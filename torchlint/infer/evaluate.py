@@ -865,6 +865,8 @@ class Evaluator:
             return Fact(Kind.MODULE, device, requires_grad=True, qualname=qualname, device_origin=node, value=spec)
         if module.startswith("torch.optim") and "lr_scheduler" not in module and name[:1].isupper():
             return Fact(Kind.OPTIMIZER, qualname=qualname)
+        if qualname in api.LIBRARY_TENSORS:
+            return tensor(Device.CPU, node, False)
         if module == "numpy" and name in ("array", "asarray", "zeros", "ones", "empty", "arange", "stack"):
             return Fact(Kind.NDARRAY)
         if qualname == api.CUDA_AVAILABLE:

@@ -173,6 +173,12 @@ NON_TENSOR_METHODS = frozenset(
 # Tensor methods that move a tensor (handled separately from shape-preserving methods).
 DEVICE_METHODS = frozenset({"to", "cuda", "cpu", "type"})
 
+# Library functions outside torch's namespace that return a new CPU tensor (images read or converted).
+LIBRARY_TENSORS = frozenset(
+    {"torchvision.transforms.functional.to_tensor", "torchvision.transforms.functional.pil_to_tensor",
+     "torchvision.io.read_image"}
+)  # fmt: skip
+
 # Tensor attributes that are tensors themselves.
 TENSOR_ATTRIBUTES = frozenset({"T", "mT", "H", "mH", "data", "grad", "real", "imag"})
 
