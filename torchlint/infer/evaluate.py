@@ -867,7 +867,9 @@ class Evaluator:
             return Fact(Kind.OPTIMIZER, qualname=qualname)
         if qualname in api.LIBRARY_TENSORS:
             return tensor(Device.CPU, node, False)
-        if module == "numpy" and name in ("array", "asarray", "zeros", "ones", "empty", "arange", "stack"):
+        if module == "numpy" and name in api.NUMPY_ARRAY_FUNCTIONS:
+            return Fact(Kind.NDARRAY)
+        if module == "numpy.random" and name in api.NUMPY_RANDOM_ARRAYS and _sized(name, node):
             return Fact(Kind.NDARRAY)
         if qualname == api.CUDA_AVAILABLE:
             return Fact(Kind.DEVICE_FLAG)
@@ -1040,6 +1042,14 @@ def _finding(
         parts.append(f"{_snippet(layer[0])}: {built}, line {{layer}}")
     message = error.message + ("; " + "; ".join(parts) if parts else "")
     return Finding(error.code, message, refs)
+
+
+def _sized(name: str, node: cst.Call) -> bool:
+    """Does this numpy.random call return an array (a size given), not one Python float?"""
+    if keyword_arg(node, "size") is not None:
+        return True
+    count = len(positional_args(node))
+    return count >= 3 if name in ("normal", "uniform") else count >= 1
 
 
 # Reductions that, called with no argument, reduce every dimension: `loss.mean()`, `torch.sum(x)`.

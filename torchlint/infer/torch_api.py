@@ -173,6 +173,14 @@ NON_TENSOR_METHODS = frozenset(
 # Tensor methods that move a tensor (handled separately from shape-preserving methods).
 DEVICE_METHODS = frozenset({"to", "cuda", "cpu", "type"})
 
+# NumPy functions that return a new ndarray (not a scalar, not a view of unknown type).
+NUMPY_ARRAY_FUNCTIONS = frozenset(
+    {"array", "asarray", "zeros", "ones", "empty", "arange", "stack", "linspace", "full", "eye", "identity",
+     "zeros_like", "ones_like", "full_like", "concatenate", "vstack", "hstack", "loadtxt", "genfromtxt"}
+)  # fmt: skip
+# numpy.random functions that return an array when given a size (`np.random.randn(3, 4)`).
+NUMPY_RANDOM_ARRAYS = frozenset({"randn", "rand", "normal", "uniform", "standard_normal", "random_sample"})
+
 # Library functions outside torch's namespace that return a new CPU tensor (images read or converted).
 LIBRARY_TENSORS = frozenset(
     {"torchvision.transforms.functional.to_tensor", "torchvision.transforms.functional.pil_to_tensor",

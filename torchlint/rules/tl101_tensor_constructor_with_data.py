@@ -6,7 +6,7 @@ from torchlint import fixes
 from torchlint.context import RuleContext
 from torchlint.diagnostics import Applicability, Severity
 from torchlint.infer.evaluate import positional_args
-from torchlint.patterns.legacy_constructor import DTYPE_OF, Argument, classify, legacy_constructor
+from torchlint.patterns.legacy_constructor import DTYPE_OF, Argument, classify, legacy_constructor, non_cpu_device
 from torchlint.rules.base import Rule
 
 
@@ -18,13 +18,17 @@ class TensorConstructorWithData(Rule):
     what = (
         "Flags the legacy constructors `torch.Tensor(data)`, `torch.FloatTensor(data)`, "
         "`torch.LongTensor(data)`, `torch.cuda.FloatTensor(data)`... called with data "
-        "(a list, tuple, comprehension, array or tensor)."
+        "(a list, tuple, comprehension, tensor, or a NumPy array: `np.array(...)`, `np.random.randn(...)`, "
+        "a name inside `if isinstance(x, np.ndarray):`). With a `device=` that is not the CPU the call "
+        "raises, and the message says so."
     )
     why = (
         "The legacy constructor picks its dtype from its class, not from the data: "
         "`torch.Tensor([1, 2])` is float32 while `torch.tensor([1, 2])` is int64. It takes no "
         "`dtype=` or `requires_grad=` argument, and with a single integer it means a size, "
-        "not a value (`torch.Tensor(3)` is three uninitialised numbers)."
+        "not a value (`torch.Tensor(3)` is three uninitialised numbers). A float64 NumPy array comes "
+        "out float32, silently. It accepts `device=` only for the CPU: `torch.Tensor(data, "
+        "device='cuda')` raises `RuntimeError: legacy constructor expects device type: cpu`."
     )
     example = "labels = torch.Tensor([0, 1, 1])  # float32, silently"
     use_instead = "labels = torch.tensor([0, 1, 1])  # int64; or dtype=torch.float32 to keep float"
@@ -53,12 +57,19 @@ class TensorConstructorWithData(Rule):
             return
         dtype = DTYPE_OF[qualname.rsplit(".", 1)[-1]]
         device = ', device="cuda"' if qualname.startswith("torch.cuda.") else ""
-        ctx.report(
-            node,
-            f"`torch.{short}(data)` ignores the data's dtype and always makes {dtype}; "
-            f"use `torch.tensor(data, dtype=torch.{dtype}{device})`",
-            fix=self._fix(node, dtype, device, ctx),
-        )
+        raises = non_cpu_device(node, ctx)
+        if raises is not None:
+            message = (
+                f"`torch.{short}(data, device=...)` raises `RuntimeError: legacy constructor expects device "
+                f"type: cpu`{raises}: the legacy constructor makes CPU tensors only; use "
+                f"`torch.tensor(data, dtype=torch.{dtype}, device=...)`"
+            )
+        else:
+            message = (
+                f"`torch.{short}(data)` ignores the data's dtype and always makes {dtype}; "
+                f"use `torch.tensor(data, dtype=torch.{dtype}{device})`"
+            )
+        ctx.report(node, message, fix=self._fix(node, dtype, device, ctx))
 
     def _fix(self, node: cst.Call, dtype: str, device: str, ctx: RuleContext) -> fixes.PendingFix:
         torch, imports = ctx.torch_name()
