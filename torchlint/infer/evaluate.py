@@ -293,9 +293,14 @@ class Evaluator:
         operands: list[tuple[cst.BaseExpression | None, Fact]],
         reference: Fact | None,
         layer: tuple[cst.BaseExpression, layers.Layer] | None = None,
+        *,
+        scalar: bool = False,
     ) -> Fact:
-        """`base` (device and grad already decided) with the shape `compute` gives, or a finding."""
-        if not self.shapes:
+        """`base` (device and grad already decided) with the shape `compute` gives, or a finding.
+
+        `scalar`: the operand is a 0-d reduction, whose shape no in-place resize elsewhere in the file
+        can change, so it is checked even where shape checking is otherwise off."""
+        if not self.shapes and not scalar:
             return _opaque(base)
         try:
             result = compute()
@@ -575,7 +580,8 @@ class Evaluator:
 
     def _index(self, base: Fact, node: cst.Subscript) -> Fact:
         result = base
-        if base.shape is None or not self.shapes:
+        scalar = base.shape == ()
+        if base.shape is None or not (self.shapes or scalar):
             return _opaque(result)
         elements = list(node.slice)
         in_tuple = len(elements) > 1 or elements[0].comma is not cst.MaybeSentinel.DEFAULT
@@ -585,7 +591,12 @@ class Evaluator:
             if isinstance(value, cst.Tuple) and not any(isinstance(e, cst.StarredElement) for e in value.elements):
                 parts, in_tuple = [cst.Index(e.value) for e in value.elements], True
         return self._shaped(
-            result, node, lambda: sources.index(base, self._items(parts, in_tuple)), [(node.value, base)], base
+            result,
+            node,
+            lambda: sources.index(base, self._items(parts, in_tuple)),
+            [(node.value, base)],
+            base,
+            scalar=scalar,
         )
 
     def _items(self, parts: list[cst.BaseSlice], in_tuple: bool) -> list[sources.Item]:
@@ -893,8 +904,9 @@ class Evaluator:
         return self._scalar(result, node) if layers.reduced_functional_loss(name, args) else result
 
     def _scalar(self, result: Fact, node: cst.CSTNode) -> Fact:
-        """A reduced loss or a full reduction: 0-d whatever the input's shape, which may be unknown."""
-        if not self.shapes or not result.is_tensor or result.shape is not None:
+        """A reduced loss or a full reduction: 0-d whatever the input's shape, which may be unknown (and
+        whatever in-place resizes the file makes elsewhere, so even where shape checking is off)."""
+        if not result.is_tensor or result.shape is not None:
             return result
         return result.but(shape=(), strides=(), shape_origin=node)
 
