@@ -46,6 +46,7 @@ from torchlint.infer.shapes import (
 
 _BUILTINS = frozenset(dir(builtins))
 _CUDA_STRING = re.compile(r"cuda(:\d+)?$")
+_OTHER_ACCELERATOR = re.compile(r"(mps|xpu|npu|hpu)(:\d+)?$")
 _INT_RESULT_METHODS = frozenset({"dim", "ndimension", "numel", "nelement", "element_size", "get_device"})
 _SPLITTING_METHODS = frozenset({"chunk", "split", "unbind"})
 _IN_PLACE_ARITHMETIC = {"add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div"}
@@ -264,6 +265,8 @@ class Evaluator:
             text = string_value(node)
             if text is not None and device_of_string(text) is not Device.UNKNOWN:
                 return Fact(Kind.DEVICE, device_of_string(text), device_origin=node)
+            if text is not None and _OTHER_ACCELERATOR.match(text):
+                return Fact(Kind.DEVICE, Device.UNKNOWN, device_origin=node)  # a device, neither cpu nor cuda
             return UNKNOWN
         if isinstance(node, cst.FormattedString):
             head = node.parts[0] if node.parts else None
