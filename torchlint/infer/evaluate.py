@@ -881,6 +881,8 @@ class Evaluator:
             return Fact(Kind.OPTIMIZER, qualname=qualname)
         if qualname in api.LIBRARY_TENSORS:
             return tensor(Device.CPU, node, False)
+        if api.is_model_constructor(qualname):
+            return Fact(Kind.MODULE, Device.CPU, requires_grad=True, qualname=qualname, device_origin=node)
         if module == "numpy" and name in api.NUMPY_ARRAY_FUNCTIONS:
             return Fact(Kind.NDARRAY)
         if module == "numpy.random" and name in api.NUMPY_RANDOM_ARRAYS and _sized(name, node):
