@@ -47,11 +47,12 @@ class TensorConstructorWithData(Rule):
         qualname = legacy_constructor(node, ctx)
         if qualname is None or classify(node, ctx) is not Argument.DATA:
             return
-        short = qualname.removeprefix("torch.")
+        written = fixes.code(node.func)  # the constructor as the file spells it (`torch.Tensor`, `Tensor`, `th.Tensor`)
+        torch = ctx.torch_alias() or "torch"
         if ctx.fact(positional_args(node)[0].value).is_tensor:
             ctx.report(
                 node,
-                f"`torch.{short}(t)` on a tensor returns an alias sharing `t`'s memory and dtype, not a "
+                f"`{written}(t)` on a tensor returns an alias sharing `t`'s memory and dtype, not a "
                 "converted copy; use `t.float()`/`t.to(dtype)` to convert, `t.clone()` to copy",
             )
             return
@@ -60,14 +61,14 @@ class TensorConstructorWithData(Rule):
         raises = non_cpu_device(node, ctx)
         if raises is not None:
             message = (
-                f"`torch.{short}(data, device=...)` raises `RuntimeError: legacy constructor expects device "
+                f"`{written}(data, device=...)` raises `RuntimeError: legacy constructor expects device "
                 f"type: cpu`{raises}: the legacy constructor makes CPU tensors only; use "
-                f"`torch.tensor(data, dtype=torch.{dtype}, device=...)`"
+                f"`{torch}.tensor(data, dtype={torch}.{dtype}, device=...)`"
             )
         else:
             message = (
-                f"`torch.{short}(data)` ignores the data's dtype and always makes {dtype}; "
-                f"use `torch.tensor(data, dtype=torch.{dtype}{device})`"
+                f"`{written}(data)` ignores the data's dtype and always makes {dtype}; "
+                f"use `{torch}.tensor(data, dtype={torch}.{dtype}{device})`"
             )
         ctx.report(node, message, fix=self._fix(node, dtype, device, ctx))
 

@@ -49,7 +49,6 @@ class UninitializedTensor(Rule):
         args = ", ".join(
             fixes.code(a.value) if not a.star else "*" + fixes.code(a.value) for a in node.args if a.keyword is None
         ) or ", ".join(f"size={fixes.code(a.value)}" for a in node.args if a.keyword and a.keyword.value == "size")
-        short = qualname.removeprefix("torch.")
         torch, imports = ctx.torch_name()
         dtype = DTYPE_OF[qualname.rsplit(".", 1)[-1]]
         extra = (f", dtype={torch}.{dtype}" if dtype != "float32" else "") + (
@@ -63,13 +62,14 @@ class UninitializedTensor(Rule):
             return fixes.fix(title, applicability, *edits)
 
         raises = non_cpu_device(node, ctx)
+        written = fixes.code(node.func)  # the constructor as the file spells it (`torch.Tensor`, `Tensor`, `th.Tensor`)
         message = (
-            f"`torch.{short}({args}, device=...)` raises `RuntimeError: legacy constructor expects device type: "
-            f"cpu`{raises}: the legacy constructor makes CPU tensors only; use `torch.empty({args}, device=...)` "
-            f"or `torch.zeros({args}, device=...)`"
+            f"`{written}({args}, device=...)` raises `RuntimeError: legacy constructor expects device type: "
+            f"cpu`{raises}: the legacy constructor makes CPU tensors only; use `{torch}.empty({args}, device=...)` "
+            f"or `{torch}.zeros({args}, device=...)`"
             if raises is not None
-            else f"`torch.{short}({args})` allocates uninitialised memory (sizes, not values); "
-            f"use `torch.empty({args})` if that is meant, else `torch.zeros({args})`"
+            else f"`{written}({args})` allocates uninitialised memory (sizes, not values); "
+            f"use `{torch}.empty({args}{extra})` if that is meant, else `{torch}.zeros({args}{extra})`"
         )
         ctx.report(
             node,
