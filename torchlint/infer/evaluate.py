@@ -37,6 +37,7 @@ from torchlint.infer.shapes import (
     fmt_shape,
     is_anonymous,
     is_float,
+    is_integral,
     mul,
     neg,
     product,
@@ -328,6 +329,8 @@ class Evaluator:
             origin = None
         if self.autocast and is_float(dtype):
             dtype = None
+        if is_integral(dtype) and base.is_tensor:
+            base = base.but(requires_grad=False)  # integer tensors (the indices of `max(x, dim)`) never require grad
         return base.but(shape=shape, dtype=dtype, strides=strides, shape_origin=origin)
 
     def _number(self, operator: type, left: Fact, right: Fact) -> Fact | None:
