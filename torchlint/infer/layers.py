@@ -864,8 +864,8 @@ _THREE_INPUT_LOSSES = frozenset(
 
 def reduced_loss(layer: Layer) -> bool:
     """Does this loss module return a 0-d tensor for any input (its reduction is not "none")?"""
-    if not layer.kind.endswith("Loss") or any(name in ("reduce", "size_average") for name, _ in layer.config):
-        return False
+    if not layer.kind.endswith("Loss") or any(name == "reduce" for name, _ in layer.config):
+        return False  # `reduce=False` (before torch 0.4.1) kept one loss per element; `size_average` alone reduces
     try:
         return layer.get("reduction", "mean") in _SCALAR_REDUCTIONS
     except Unknown:
@@ -874,7 +874,7 @@ def reduced_loss(layer: Layer) -> bool:
 
 def reduced_functional_loss(name: str, a: Args) -> bool:
     """Does `F.<name>(...)` return a 0-d tensor for any input (a loss at its default or a reducing `reduction`)?"""
-    if name not in FUNCTIONAL_LOSSES or "reduce" in a.keywords or "size_average" in a.keywords:
+    if name not in FUNCTIONAL_LOSSES or "reduce" in a.keywords:
         return False
     inputs = 3 if name in _THREE_INPUT_LOSSES else 2
     if not a.complete or len(a.positional) > inputs:
