@@ -1069,7 +1069,7 @@ def _sized(name: str, node: cst.Call) -> bool:
     if keyword_arg(node, "size") is not None:
         return True
     count = len(positional_args(node))
-    return count >= 3 if name in ("normal", "uniform") else count >= 1
+    return count >= 3 if name in ("normal", "uniform", "randint") else count >= 1
 
 
 # Reductions that, called with no argument, reduce every dimension: `loss.mean()`, `torch.sum(x)`.

@@ -191,7 +191,9 @@ NUMPY_ARRAY_FUNCTIONS = frozenset(
      "zeros_like", "ones_like", "full_like", "concatenate", "vstack", "hstack", "loadtxt", "genfromtxt"}
 )  # fmt: skip
 # numpy.random functions that return an array when given a size (`np.random.randn(3, 4)`).
-NUMPY_RANDOM_ARRAYS = frozenset({"randn", "rand", "normal", "uniform", "standard_normal", "random_sample"})
+NUMPY_RANDOM_ARRAYS = frozenset(
+    {"randn", "rand", "normal", "uniform", "standard_normal", "random_sample", "random", "randint"}
+)
 
 # Library functions outside torch's namespace that return a new CPU tensor (images read or converted).
 LIBRARY_TENSORS = frozenset(

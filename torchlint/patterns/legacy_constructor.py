@@ -10,7 +10,7 @@ from torchlint.context import RuleContext
 from torchlint.infer.evaluate import keyword_arg, positional_args
 from torchlint.infer.facts import Device, Kind
 from torchlint.infer.torch_api import LEGACY_CONSTRUCTORS
-from torchlint.patterns.bindings import ancestors
+from torchlint.patterns.bindings import ancestors, assigned_values
 
 DTYPE_OF = {
     "Tensor": "float32", "FloatTensor": "float32", "DoubleTensor": "float64", "HalfTensor": "float16",
@@ -24,10 +24,26 @@ class Argument(enum.Enum):
     SIZE = "size"
 
 
-def legacy_constructor(node: cst.Call, ctx: RuleContext) -> str | None:
-    """The constructor's qualified name when `node` calls one."""
+def legacy_constructor(node: cst.Call, ctx: RuleContext, *, aliases: bool = True) -> str | None:
+    """The constructor's qualified name when `node` calls one (with `aliases`, also through a conditional alias)."""
     qualname = ctx.qualname(node.func)
-    return qualname if qualname in LEGACY_CONSTRUCTORS else None
+    if qualname in LEGACY_CONSTRUCTORS:
+        return qualname
+    return aliased_constructor(node, ctx) if aliases else None
+
+
+def aliased_constructor(node: cst.Call, ctx: RuleContext) -> str | None:
+    """`Tensor(...)` after `Tensor = torch.cuda.FloatTensor if cuda else torch.FloatTensor` (GAN zoos): the
+    CPU constructor's name when every value the name is given picks between legacy constructors of one dtype."""
+    if not isinstance(node.func, cst.Name):
+        return None
+    values = assigned_values(node.func, ctx)
+    if not values or not all(isinstance(v, cst.IfExp) for v in values):
+        return None
+    names = {ctx.qualname(branch) for v in values for branch in (v.body, v.orelse)}  # type: ignore[attr-defined]
+    if not names or not names <= LEGACY_CONSTRUCTORS or len({n.rsplit(".", 1)[-1] for n in names}) != 1:  # type: ignore[operator]
+        return None
+    return min(names, key=len)  # type: ignore[arg-type]
 
 
 def _is_data(arg: cst.BaseExpression, ctx: RuleContext) -> bool:

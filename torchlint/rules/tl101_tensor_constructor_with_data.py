@@ -19,8 +19,10 @@ class TensorConstructorWithData(Rule):
         "Flags the legacy constructors `torch.Tensor(data)`, `torch.FloatTensor(data)`, "
         "`torch.LongTensor(data)`, `torch.cuda.FloatTensor(data)`... called with data "
         "(a list, tuple, comprehension, tensor, or a NumPy array: `np.array(...)`, `np.random.randn(...)`, "
-        "a name inside `if isinstance(x, np.ndarray):`). With a `device=` that is not the CPU the call "
-        "raises, and the message says so."
+        "a name inside `if isinstance(x, np.ndarray):`), also through the GAN-zoo alias "
+        "`Tensor = torch.cuda.FloatTensor if cuda else torch.FloatTensor` (reported without a fix: which "
+        "device it picks is not known). With a `device=` that is not the CPU the call raises, and the "
+        "message says so."
     )
     why = (
         "The legacy constructor picks its dtype from its class, not from the data: "
@@ -58,6 +60,9 @@ class TensorConstructorWithData(Rule):
             return
         dtype = DTYPE_OF[qualname.rsplit(".", 1)[-1]]
         device = ', device="cuda"' if qualname.startswith("torch.cuda.") else ""
+        # Through a conditional alias (`Tensor = torch.cuda.FloatTensor if cuda else torch.FloatTensor`) the
+        # device is not known: the message says so and there is no fix.
+        aliased = ctx.qualname(node.func) != qualname
         raises = non_cpu_device(node, ctx)
         if raises is not None:
             message = (
@@ -68,9 +73,9 @@ class TensorConstructorWithData(Rule):
         else:
             message = (
                 f"`{written}(data)` ignores the data's dtype and always makes {dtype}; "
-                f"use `{torch}.tensor(data, dtype={torch}.{dtype}{device})`"
+                f"use `{torch}.tensor(data, dtype={torch}.{dtype}{', device=...' if aliased else device})`"
             )
-        ctx.report(node, message, fix=self._fix(node, dtype, device, ctx))
+        ctx.report(node, message, fix=None if aliased else self._fix(node, dtype, device, ctx))
 
     def _fix(self, node: cst.Call, dtype: str, device: str, ctx: RuleContext) -> fixes.PendingFix:
         torch, imports = ctx.torch_name()

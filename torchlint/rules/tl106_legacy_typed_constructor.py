@@ -44,7 +44,7 @@ class LegacyTypedConstructor(Rule):
         if isinstance(func, cst.Attribute) and func.attr.value == "type":
             self._type_call(node, ctx)
             return
-        qualname = legacy_constructor(node, ctx)
+        qualname = legacy_constructor(node, ctx, aliases=False)
         if qualname is None or qualname == "torch.Tensor":
             return
         kind = classify(node, ctx)
