@@ -34,15 +34,18 @@ def legacy_constructor(node: cst.Call, ctx: RuleContext, *, aliases: bool = True
 
 def aliased_constructor(node: cst.Call, ctx: RuleContext) -> str | None:
     """`Tensor(...)` after `Tensor = torch.cuda.FloatTensor if cuda else torch.FloatTensor` (GAN zoos): the
-    CPU constructor's name when every value the name is given picks between legacy constructors of one dtype."""
+    shortest (CPU) constructor's name when every value the name is given picks between legacy constructors
+    of one dtype."""
     if not isinstance(node.func, cst.Name):
         return None
     values = assigned_values(node.func, ctx)
     if not values or not all(isinstance(v, cst.IfExp) for v in values):
         return None
     names = {ctx.qualname(branch) for v in values for branch in (v.body, v.orelse)}  # type: ignore[attr-defined]
-    if not names or not names <= LEGACY_CONSTRUCTORS or len({n.rsplit(".", 1)[-1] for n in names}) != 1:  # type: ignore[operator]
+    if not names or not names <= LEGACY_CONSTRUCTORS:  # type: ignore[operator]
         return None
+    if len({DTYPE_OF[n.rsplit(".", 1)[-1]] for n in names}) != 1:  # type: ignore[union-attr]
+        return None  # `torch.cuda.FloatTensor if cuda else torch.Tensor` is one dtype; FloatTensor/LongTensor is not
     return min(names, key=len)  # type: ignore[arg-type]
 
 
