@@ -6,6 +6,7 @@ import libcst as cst
 
 from torchlint.context import RuleContext
 from torchlint.diagnostics import Severity
+from torchlint.fixes import code
 from torchlint.infer.evaluate import positional_args, string_value
 from torchlint.patterns.legacy_constructor import DTYPE_OF, Argument, classify, legacy_constructor
 from torchlint.rules.base import Rule
@@ -50,7 +51,9 @@ class LegacyTypedConstructor(Rule):
         kind = classify(node, ctx)
         if kind is Argument.DATA or (kind is Argument.SIZE and id(node) not in filled):
             return
-        ctx.report(node, f"`{qualname}(...)` is a legacy typed constructor: {_implicit(qualname)}")
+        written = code(node.func)  # as the file spells it (`torch.LongTensor`, `th.LongTensor`, `LongTensor`)
+        torch = ctx.torch_alias() or "torch"
+        ctx.report(node, f"`{written}(...)` is a legacy typed constructor: {_implicit(qualname, torch)}")
 
     def _type_call(self, node: cst.Call, ctx: RuleContext) -> None:
         args = positional_args(node)
@@ -63,24 +66,26 @@ class LegacyTypedConstructor(Rule):
             return
         dtype = DTYPE_OF[qualname.rsplit(".", 1)[-1]]
         device = "cuda" if qualname.startswith("torch.cuda.") else "cpu"
+        torch = ctx.torch_alias() or "torch"
         ctx.report(
             node,
-            f"`.type({qualname})` converts through a legacy tensor class: it sets dtype {dtype} and "
+            f"`.type({code(target)})` converts through a legacy tensor class: it sets dtype {dtype} and "
             f"moves the tensor to {'CUDA' if device == 'cuda' else 'the CPU'} implicitly; use "
-            f'`.to(torch.{dtype})` or `.to("{device}", torch.{dtype})`',
+            f'`.to({torch}.{dtype})` or `.to("{device}", {torch}.{dtype})`',
         )
 
 
-def _implicit(qualname: str) -> str:
+def _implicit(qualname: str, torch: str) -> str:
+    """What the class implies and what to write instead, with `torch` as the file names it."""
     dtype = DTYPE_OF[qualname.rsplit(".", 1)[-1]]
     if qualname.startswith("torch.cuda."):
         return (
             f"dtype {dtype} and device cuda are implied by the class (it raises `TypeError: type {qualname} "
-            f"not available` without CUDA); use `torch.tensor(data, dtype=torch.{dtype}, device=...)` or "
-            f"`torch.empty(size, dtype=torch.{dtype}, device=...)`"
+            f"not available` without CUDA); use `{torch}.tensor(data, dtype={torch}.{dtype}, device=...)` or "
+            f"`{torch}.empty(size, dtype={torch}.{dtype}, device=...)`"
         )
     return (
         f"dtype {dtype} is implied by the class (values are converted to it silently); use "
-        f"`torch.tensor(data, dtype=torch.{dtype})`, `torch.empty(size, dtype=torch.{dtype})` "
-        f"or `x.to(torch.{dtype})`"
+        f"`{torch}.tensor(data, dtype={torch}.{dtype})`, `{torch}.empty(size, dtype={torch}.{dtype})` "
+        f"or `x.to({torch}.{dtype})`"
     )
