@@ -38,7 +38,19 @@ def aliased_constructor(node: cst.Call, ctx: RuleContext) -> str | None:
     of one dtype."""
     if not isinstance(node.func, cst.Name):
         return None
-    values = assigned_values(node.func, ctx)
+    fact = ctx.fact(node.func)
+    if fact.kind is not Kind.IMPORT or fact.qualname is not None:
+        return None  # the two imports joined keep their kind and lose their name: only then look further
+    scope = next((n for n in ancestors(node, ctx) if isinstance(n, (cst.FunctionDef, cst.Module))), None)
+    cache = ctx.cache.setdefault("aliased_constructors", {})
+    key = (node.func.value, id(scope))
+    if key not in cache:
+        cache[key] = _alias_target(node.func, ctx)
+    return cache[key]
+
+
+def _alias_target(name: cst.Name, ctx: RuleContext) -> str | None:
+    values = assigned_values(name, ctx)
     if not values or not all(isinstance(v, cst.IfExp) for v in values):
         return None
     names = {ctx.qualname(branch) for v in values for branch in (v.body, v.orelse)}  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from torchlint.infer.evaluate import keyword_arg, positional_args
 from torchlint.infer.facts import Kind
 from torchlint.infer.scope import dotted_name, target_names
 from torchlint.infer.traverse import nodes, walk
-from torchlint.patterns.bindings import assigned_values
+from torchlint.patterns.bindings import ancestors, assigned_values
 
 ALL = "*"  # a clear that empties every gradient (model.zero_grad(), p.grad = None)
 _OPTIMIZER_NAME = re.compile(r"(?i:optim)|(^|_)(opt|Opt|OPT)($|_|\d|[A-Z])")
@@ -34,7 +34,12 @@ def is_optimizer(node: cst.BaseExpression, ctx: RuleContext) -> bool:
     name = dotted_name(node)
     if name is None or _OPTIMIZER_NAME.search(name.rsplit(".", 1)[-1]) is None:
         return False
-    return not any(_foreign(value, ctx) for value in assigned_values(node, ctx) or ())
+    scope = next((n for n in ancestors(node, ctx) if isinstance(n, (cst.FunctionDef, cst.Module))), None)
+    cache = ctx.cache.setdefault("foreign_optimizers", {})
+    key = (name, id(scope))
+    if key not in cache:
+        cache[key] = any(_foreign(value, ctx) for value in assigned_values(node, ctx) or ())
+    return not cache[key]
 
 
 def _foreign(value: cst.BaseExpression, ctx: RuleContext) -> bool:
