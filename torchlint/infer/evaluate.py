@@ -692,6 +692,10 @@ class Evaluator:
         if spec is not None and spec.kind in layers.PARAMETERLESS and args is not None and args.positional:
             grad = False if self.scope.no_grad else args.positional[0][0].requires_grad
         base = tensor(module.device, module.device_origin, grad)
+        if isinstance(module.node, cst.ClassDef):
+            forward = returns.forward_of(module.node)
+            if forward is not None and returns.returns_elsewhere(forward):
+                return UNKNOWN  # `return out.cpu()`: not on the module's device
         if isinstance(module.node, cst.ClassDef) and args is not None:
             output = self._forward(node, module.node, args, module.value if isinstance(module.value, tuple) else None)
             if output.is_tensor or output.kind is Kind.SEQUENCE:

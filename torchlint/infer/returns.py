@@ -4,7 +4,7 @@ Calling an instance of a module class of the analysed file is taken to give a te
 module's device only where `forward` cannot return a container: feature extractors for style
 transfer return a list of tensors, detection heads a tuple or dict. Iterating such a result is
 iterating a Python list, not a CUDA tensor; when the source leaves it open, the call's result is
-unknown.
+unknown. So is one whose `forward` returns a moved or converted value (`return logits.cpu()`).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ _CONTAINERS = (cst.Tuple, cst.List, cst.Dict, cst.Set, cst.ListComp, cst.SetComp
 _CONTAINER_CALLS = frozenset({"list", "tuple", "dict", "set", "OrderedDict", "namedtuple", "zip", "map"})
 _GROWING = frozenset({"append", "extend", "insert", "update"})
 _NESTED = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+# Methods whose result is not on the module's device (or not a tensor at all).
+_LEAVING_DEVICE = frozenset({"cpu", "cuda", "to", "numpy", "tolist", "item", "type"})
 
 
 def forward_of(cls: cst.ClassDef) -> cst.FunctionDef | None:
@@ -55,6 +57,16 @@ def may_return_container(function: cst.FunctionDef) -> bool:
             if value is None or _is_container(value):
                 return True
             if isinstance(value, cst.Name) and value.value in containers:
+                return True
+    return False
+
+
+def returns_elsewhere(function: cst.FunctionDef) -> bool:
+    """Does `function` return a value it moved or converted (`return out.cpu()`, `.to(...)`, `.tolist()`)?"""
+    for node in nodes(function.body, skip=_NESTED):
+        if isinstance(node, cst.Return) and isinstance(node.value, cst.Call):
+            func = node.value.func
+            if isinstance(func, cst.Attribute) and func.attr.value in _LEAVING_DEVICE:
                 return True
     return False
 
