@@ -4,9 +4,11 @@
     python scripts/precision_corpus.py --select TL2,TL403   # only some rules
     python scripts/precision_corpus.py --sample 30          # also print up to 30 findings per rule to review
     python scripts/precision_corpus.py --select TL5 --shapes  # also count tensor assignments with a known shape
+    python scripts/precision_corpus.py --trees /work/corpus17/*  # any source trees, one column each
 
 The corpus is not part of the repository: torch is the installed package, the others are source
-trees under `--corpus` (default /work/corpus/src). Findings are also written as JSON (`--out`).
+trees under `--corpus` (default /work/corpus/src), or the trees given with `--trees` (each named
+by its folder; their notebooks are linted too). Findings are also written as JSON (`--out`).
 """
 
 from __future__ import annotations
@@ -53,11 +55,11 @@ def packages(corpus: Path) -> dict[str, Path]:
     return found
 
 
-def python_files(folder: Path) -> list[Path]:
+def python_files(folder: Path, suffixes: tuple[str, ...] = (".py",)) -> list[Path]:
     files = []
     for here, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-        files.extend(Path(here) / name for name in sorted(filenames) if name.endswith(".py"))
+        dirnames[:] = sorted(d for d in dirnames if d not in ("__pycache__", ".git", ".ipynb_checkpoints"))
+        files.extend(Path(here) / name for name in sorted(filenames) if name.endswith(suffixes))
     return files
 
 
@@ -85,10 +87,22 @@ def selected_codes(select: str | None) -> tuple[str, ...]:
     return tuple(c for c in RULE_CODES if any(s == "ALL" or c.startswith(s) for s in selectors))
 
 
-def source_line(path: str, line: int) -> str:
+def line_count(path: str) -> int:
     try:
-        return Path(path).read_text(encoding="utf-8", errors="replace").splitlines()[line - 1].strip()
-    except (OSError, IndexError):
+        return len(Path(path).read_text(encoding="utf-8", errors="replace").splitlines())
+    except OSError:
+        return 0
+
+
+def source_line(path: str, line: int, cell: int | None = None) -> str:
+    """The finding's line; in a notebook, the line of its cell (1-based among all cells)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+        if cell is not None:
+            source = json.loads(text)["cells"][cell - 1]["source"]
+            text = source if isinstance(source, str) else "".join(source)
+        return text.splitlines()[line - 1].strip()
+    except (OSError, IndexError, KeyError, ValueError):
         return ""
 
 
@@ -97,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=Path("/work/corpus/src"))
     parser.add_argument("--select", help="rule codes or prefixes, comma-separated (default: all rules)")
     parser.add_argument("--packages", help="comma-separated subset of torch,torchvision,timm,transformers,examples")
+    parser.add_argument(
+        "--trees", type=Path, nargs="+", help="source trees to lint instead of the packages (.py and .ipynb files)"
+    )
     parser.add_argument("--shapes", action="store_true", help="also count tensor assignments with a known shape")
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
     default_out = Path(tempfile.gettempdir()) / "torchlint-corpus.json"
@@ -105,13 +122,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     codes = selected_codes(args.select)
-    found = packages(args.corpus)
+    suffixes: tuple[str, ...] = (".py",)
+    if args.trees:
+        found = {tree.name: tree for tree in sorted(args.trees) if tree.is_dir()}
+        suffixes = (".py", ".ipynb")
+    else:
+        found = packages(args.corpus)
     if args.packages:
         found = {name: path for name, path in found.items() if name in args.packages.split(",")}
     tasks: list[FileTask] = []
     owner: dict[str, str] = {}
     for name, folder in found.items():
-        for file in python_files(folder):
+        for file in python_files(folder, suffixes):
             tasks.append(FileTask(str(file), codes))
             owner[str(file)] = name
     start = time.perf_counter()
@@ -120,19 +142,35 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - start
 
     records = [
-        {"package": owner[d.path], "path": d.path, "line": d.start.line, "code": d.code, "message": d.message}
+        {
+            "package": owner[d.path],
+            "path": d.path,
+            "cell": d.cell,
+            "line": d.start.line,
+            "code": d.code,
+            "message": d.message,
+        }
         for outcome in outcomes
         for d in outcome.diagnostics
     ]
     args.out.write_text(json.dumps(records, indent=1))
     counts = Counter((r["code"], r["package"]) for r in records)
     names = list(found)
-    print(f"{len(tasks)} files in {elapsed:.0f}s; findings written to {args.out}")
+    failed = [o for o in outcomes if o.error is not None]
+    print(f"{len(tasks)} files in {elapsed:.0f}s ({len(failed)} unreadable); findings written to {args.out}")
     print("| Rule | " + " | ".join(names) + " | total |")
     print("| --- |" + " --- |" * (len(names) + 1))
     for code in sorted({c for c, _ in counts} | set(codes)):
         row = [counts[(code, name)] for name in names]
         print(f"| {code} | " + " | ".join(str(n) for n in row) + f" | {sum(row)} |")
+    if args.trees:
+        print("\n| Repository | Files | Lines | Findings | Per rule |")
+        print("| --- | --- | --- | --- | --- |")
+        for name in names:
+            mine = [t.path for t in tasks if owner[t.path] == name]
+            per_rule = Counter(r["code"] for r in records if r["package"] == name)
+            rules = ", ".join(f"{code} {n}" for code, n in sorted(per_rule.items()))
+            print(f"| {name} | {len(mine)} | {sum(line_count(p) for p in mine)} | {sum(per_rule.values())} | {rules} |")
     if args.shapes:
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
             shape_counts = list(pool.map(_shape_counts, [t.path for t in tasks], chunksize=16))
@@ -151,8 +189,9 @@ def main(argv: list[str] | None = None) -> int:
             mine = [r for r in records if r["code"] == code]
             shown = mine if len(mine) <= args.sample else rng.sample(mine, args.sample)
             print(f"\n## {code}: {len(mine)} findings, {len(shown)} shown")
-            for r in sorted(shown, key=lambda r: (r["path"], r["line"])):
-                print(f"{r['path']}:{r['line']}: {source_line(r['path'], r['line'])}\n    {r['message'][:160]}")
+            for r in sorted(shown, key=lambda r: (r["path"], r["cell"] or 0, r["line"])):
+                where = f"{r['path']}:" + (f"cell {r['cell']}:" if r["cell"] else "") + str(r["line"])
+                print(f"{where}: {source_line(r['path'], r['line'], r['cell'])}\n    {r['message'][:160]}")
     return 0
 
 

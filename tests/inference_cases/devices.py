@@ -79,3 +79,11 @@ def annotated(x: torch.Tensor, y: Tensor):
 for step in range(3):
     before = a  # reveal: none
     a = a.cuda()  # reveal: none
+
+# Images read or converted by torchvision are new CPU tensors.
+import torchvision.io  # noqa: E402
+import torchvision.transforms.functional as TF  # noqa: E402
+
+pixels = [[0.5]]
+image = TF.to_tensor(pixels)  # reveal: cpu
+raw = torchvision.io.read_image("cat.png")  # reveal: cpu

@@ -610,10 +610,14 @@ class Analyzer:
 
 
 def _join_cuda_branches(a: Env, b: Env, joined: Env) -> Env:
-    """Under `if torch.cuda.is_available():`, cuda on one path and cpu on the other is maybe-cuda."""
+    """Under `if torch.cuda.is_available():`, cuda on one path and cpu on the other is maybe-cuda; so is a
+    device value that is cuda on the first path and another device on the other (`elif mps: ... else: cpu`)."""
     for key, fact in joined.values.items():
         fa, fb = a.values[key], b.values[key]
-        if fa.kind is fb.kind and {fa.device, fb.device} == {Device.CUDA, Device.CPU}:
+        other = Device.UNKNOWN if fa.kind is Kind.DEVICE else Device.CPU
+        if fa.kind is fb.kind and (
+            {fa.device, fb.device} == {Device.CUDA, Device.CPU} or (fa.device, fb.device) == (Device.CUDA, other)
+        ):
             origin = fa.device_origin if fa.device is Device.CUDA else fb.device_origin
             joined.values[key] = fact.but(device=Device.MAYBE_CUDA, device_origin=origin)
     return joined

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from torchlint.infer import layers, sources
+from torchlint.infer import layers, returns, sources
 from torchlint.infer import tensor_ops as ops
 from torchlint.infer import torch_api as api
 from torchlint.infer.facts import (
@@ -37,6 +37,7 @@ from torchlint.infer.shapes import (
     fmt_shape,
     is_anonymous,
     is_float,
+    is_integral,
     mul,
     neg,
     product,
@@ -46,6 +47,7 @@ from torchlint.infer.shapes import (
 
 _BUILTINS = frozenset(dir(builtins))
 _CUDA_STRING = re.compile(r"cuda(:\d+)?$")
+_OTHER_ACCELERATOR = re.compile(r"(mps|xpu|npu|hpu)(:\d+)?$")
 _INT_RESULT_METHODS = frozenset({"dim", "ndimension", "numel", "nelement", "element_size", "get_device"})
 _SPLITTING_METHODS = frozenset({"chunk", "split", "unbind"})
 _IN_PLACE_ARITHMETIC = {"add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div"}
@@ -264,6 +266,8 @@ class Evaluator:
             text = string_value(node)
             if text is not None and device_of_string(text) is not Device.UNKNOWN:
                 return Fact(Kind.DEVICE, device_of_string(text), device_origin=node)
+            if text is not None and _OTHER_ACCELERATOR.match(text):
+                return Fact(Kind.DEVICE, Device.UNKNOWN, device_origin=node)  # a device, neither cpu nor cuda
             return UNKNOWN
         if isinstance(node, cst.FormattedString):
             head = node.parts[0] if node.parts else None
@@ -293,9 +297,14 @@ class Evaluator:
         operands: list[tuple[cst.BaseExpression | None, Fact]],
         reference: Fact | None,
         layer: tuple[cst.BaseExpression, layers.Layer] | None = None,
+        *,
+        scalar: bool = False,
     ) -> Fact:
-        """`base` (device and grad already decided) with the shape `compute` gives, or a finding."""
-        if not self.shapes:
+        """`base` (device and grad already decided) with the shape `compute` gives, or a finding.
+
+        `scalar`: the operand is a 0-d reduction, whose shape no in-place resize elsewhere in the file
+        can change, so it is checked even where shape checking is otherwise off."""
+        if not self.shapes and not scalar:
             return _opaque(base)
         try:
             result = compute()
@@ -320,6 +329,8 @@ class Evaluator:
             origin = None
         if self.autocast and is_float(dtype):
             dtype = None
+        if is_integral(dtype) and base.is_tensor:
+            base = base.but(requires_grad=False)  # integer tensors (the indices of `max(x, dim)`) never require grad
         return base.but(shape=shape, dtype=dtype, strides=strides, shape_origin=origin)
 
     def _number(self, operator: type, left: Fact, right: Fact) -> Fact | None:
@@ -575,7 +586,8 @@ class Evaluator:
 
     def _index(self, base: Fact, node: cst.Subscript) -> Fact:
         result = base
-        if base.shape is None or not self.shapes:
+        scalar = base.shape == ()
+        if base.shape is None or not (self.shapes or scalar):
             return _opaque(result)
         elements = list(node.slice)
         in_tuple = len(elements) > 1 or elements[0].comma is not cst.MaybeSentinel.DEFAULT
@@ -585,7 +597,12 @@ class Evaluator:
             if isinstance(value, cst.Tuple) and not any(isinstance(e, cst.StarredElement) for e in value.elements):
                 parts, in_tuple = [cst.Index(e.value) for e in value.elements], True
         return self._shaped(
-            result, node, lambda: sources.index(base, self._items(parts, in_tuple)), [(node.value, base)], base
+            result,
+            node,
+            lambda: sources.index(base, self._items(parts, in_tuple)),
+            [(node.value, base)],
+            base,
+            scalar=scalar,
         )
 
     def _items(self, parts: list[cst.BaseSlice], in_tuple: bool) -> list[sources.Item]:
@@ -675,10 +692,18 @@ class Evaluator:
         if spec is not None and spec.kind in layers.PARAMETERLESS and args is not None and args.positional:
             grad = False if self.scope.no_grad else args.positional[0][0].requires_grad
         base = tensor(module.device, module.device_origin, grad)
+        if isinstance(module.node, cst.ClassDef):
+            forward = returns.forward_of(module.node)
+            if forward is not None and returns.returns_elsewhere(forward):
+                return UNKNOWN  # `return out.cpu()`: not on the module's device
         if isinstance(module.node, cst.ClassDef) and args is not None:
             output = self._forward(node, module.node, args, module.value if isinstance(module.value, tuple) else None)
             if output.is_tensor or output.kind is Kind.SEQUENCE:
                 return _called_output(output, base, node)
+        if isinstance(module.node, cst.ClassDef):
+            forward = returns.forward_of(module.node)
+            if forward is not None and returns.may_return_container(forward):
+                return UNKNOWN  # a list of feature maps is not one tensor on the module's device
         if spec is None or args is None:
             return UNKNOWN if _returns_tuple(layer, spec) else base
         func = node.func
@@ -688,6 +713,8 @@ class Evaluator:
         result = self._shaped(base, node, lambda: layers.apply(spec, args), located, reference, (target, spec))
         if _returns_tuple(layer, spec) and result.kind is not Kind.SEQUENCE:
             return UNKNOWN
+        if layers.reduced_loss(spec):
+            return self._scalar(result, node)
         return result
 
     def _forward(self, node: cst.Call, cls: cst.ClassDef, args: ops.Args, init: tuple | None) -> Fact:
@@ -768,7 +795,8 @@ class Evaluator:
             return receiver
         assert self.scope is not None
         grad = False if self.scope.no_grad else receiver.requires_grad
-        return self._method_shape(receiver.but(requires_grad=grad), receiver, method, node)
+        result = self._method_shape(receiver.but(requires_grad=grad), receiver, method, node)
+        return self._scalar(result, node) if method in _FULL_REDUCTIONS and not node.args else result
 
     def _method_shape(self, base: Fact, receiver: Fact, method: str, node: cst.Call) -> Fact:
         func = node.func
@@ -845,6 +873,9 @@ class Evaluator:
             reference = args.positional[0][0] if args.positional else None
             located = self._located(node, args)
             result = self._shaped(base, node, lambda: ops.torch_function(name, args), located, reference)
+            if name in _FULL_REDUCTIONS and len(node.args) == 1 and node.args[0].keyword is None:
+                if reference is not None and reference.is_tensor:
+                    return self._scalar(result, node)
             if name not in api.TENSOR_OPS and result.shape is None and result.kind is not Kind.SEQUENCE:
                 return UNKNOWN
             return result
@@ -855,7 +886,13 @@ class Evaluator:
             return Fact(Kind.MODULE, device, requires_grad=True, qualname=qualname, device_origin=node, value=spec)
         if module.startswith("torch.optim") and "lr_scheduler" not in module and name[:1].isupper():
             return Fact(Kind.OPTIMIZER, qualname=qualname)
-        if module == "numpy" and name in ("array", "asarray", "zeros", "ones", "empty", "arange", "stack"):
+        if qualname in api.LIBRARY_TENSORS:
+            return tensor(Device.CPU, node, False)
+        if api.is_model_constructor(qualname):
+            return Fact(Kind.MODULE, Device.CPU, requires_grad=True, qualname=qualname, device_origin=node)
+        if module == "numpy" and name in api.NUMPY_ARRAY_FUNCTIONS:
+            return Fact(Kind.NDARRAY)
+        if module == "numpy.random" and name in api.NUMPY_RANDOM_ARRAYS and _sized(name, node):
             return Fact(Kind.NDARRAY)
         if qualname == api.CUDA_AVAILABLE:
             return Fact(Kind.DEVICE_FLAG)
@@ -875,7 +912,15 @@ class Evaluator:
                     return ops.tensor_method(name, args)
                 raise
 
-        return self._shaped(base, node, compute, located, reference)
+        result = self._shaped(base, node, compute, located, reference)
+        return self._scalar(result, node) if layers.reduced_functional_loss(name, args) else result
+
+    def _scalar(self, result: Fact, node: cst.CSTNode) -> Fact:
+        """A reduced loss or a full reduction: 0-d whatever the input's shape, which may be unknown (and
+        whatever in-place resizes the file makes elsewhere, so even where shape checking is off)."""
+        if not result.is_tensor or result.shape is not None:
+            return result
+        return result.but(shape=(), strides=(), shape_origin=node)
 
     def _factory_device(self, node: cst.Call) -> Device:
         device_kw = keyword_arg(node, "device")
@@ -1022,6 +1067,18 @@ def _finding(
     # torch's sentence, then where each shape came from: "…but got: [8, 12]; batch: [8, 10, 64] from …"
     message = error.message.removesuffix(".") + "; " + "; ".join(parts) if parts else error.message
     return Finding(error.code, message, refs)
+
+
+def _sized(name: str, node: cst.Call) -> bool:
+    """Does this numpy.random call return an array (a size given), not one Python float?"""
+    if keyword_arg(node, "size") is not None:
+        return True
+    count = len(positional_args(node))
+    return count >= 3 if name in ("normal", "uniform", "randint") else count >= 1
+
+
+# Reductions that, called with no argument, reduce every dimension: `loss.mean()`, `torch.sum(x)`.
+_FULL_REDUCTIONS = frozenset({"sum", "mean", "nansum", "nanmean", "prod", "std", "var", "norm", "max", "min"})
 
 
 def _called_output(output: Fact, base: Fact, node: cst.Call) -> Fact:

@@ -170,6 +170,14 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
     "BCEWithLogitsLoss": ("weight", "size_average", "reduce", "reduction", "pos_weight"),
     "MSELoss": _ELEMENTWISE_LOSS,
     "L1Loss": _ELEMENTWISE_LOSS,
+    "SmoothL1Loss": (*_ELEMENTWISE_LOSS, "beta"),
+    "HuberLoss": ("reduction", "delta"),
+    "KLDivLoss": (*_ELEMENTWISE_LOSS, "log_target"),
+    "SoftMarginLoss": _ELEMENTWISE_LOSS,
+    "MultiLabelSoftMarginLoss": ("weight", *_ELEMENTWISE_LOSS),
+    "MarginRankingLoss": ("margin", *_ELEMENTWISE_LOSS),
+    "HingeEmbeddingLoss": ("margin", *_ELEMENTWISE_LOSS),
+    "CosineEmbeddingLoss": ("margin", *_ELEMENTWISE_LOSS),
     **{name: ("inplace",) for name in _ACTIVATIONS},
 }
 for _name in ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"):
@@ -838,6 +846,41 @@ def _check_class_target(kind: str, s: Shape, t: Shape, target_dtype: str | None)
 
 def _functional_layer(kind: str, config: dict[str, object]) -> Layer:
     return Layer(kind, tuple(config.items()))
+
+
+# Reductions that leave a 0-d tensor whatever the input shapes (`batchmean`: KL divergence).
+_SCALAR_REDUCTIONS = ("mean", "sum", "batchmean")
+# torch.nn.functional losses whose `reduction` defaults to "mean".
+FUNCTIONAL_LOSSES = frozenset({
+    "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss", "l1_loss",
+    "smooth_l1_loss", "huber_loss", "kl_div", "soft_margin_loss", "multilabel_soft_margin_loss",
+    "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss", "poisson_nll_loss", "gaussian_nll_loss",
+    "triplet_margin_loss", "multi_margin_loss", "multilabel_margin_loss",
+})  # fmt: skip
+_THREE_INPUT_LOSSES = frozenset(
+    {"margin_ranking_loss", "cosine_embedding_loss", "triplet_margin_loss", "gaussian_nll_loss"}
+)
+
+
+def reduced_loss(layer: Layer) -> bool:
+    """Does this loss module return a 0-d tensor for any input (its reduction is not "none")?"""
+    if not layer.kind.endswith("Loss") or any(name == "reduce" for name, _ in layer.config):
+        return False  # `reduce=False` (before torch 0.4.1) kept one loss per element; `size_average` alone reduces
+    try:
+        return layer.get("reduction", "mean") in _SCALAR_REDUCTIONS
+    except Unknown:
+        return False
+
+
+def reduced_functional_loss(name: str, a: Args) -> bool:
+    """Does `F.<name>(...)` return a 0-d tensor for any input (a loss at its default or a reducing `reduction`)?"""
+    if name not in FUNCTIONAL_LOSSES or "reduce" in a.keywords:
+        return False
+    inputs = 3 if name in _THREE_INPUT_LOSSES else 2
+    if not a.complete or len(a.positional) > inputs:
+        return False  # a positional weight, size_average, reduce or reduction
+    found = a.keywords.get("reduction")
+    return found is None or _value(found) in _SCALAR_REDUCTIONS
 
 
 def _read(a: Args, names: tuple[str, ...], start: int) -> dict[str, object]:

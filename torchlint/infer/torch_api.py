@@ -173,6 +173,34 @@ NON_TENSOR_METHODS = frozenset(
 # Tensor methods that move a tensor (handled separately from shape-preserving methods).
 DEVICE_METHODS = frozenset({"to", "cuda", "cpu", "type"})
 
+
+def is_model_constructor(qualname: str) -> bool:
+    """A library function that builds an `nn.Module` on the CPU: `torchvision.models.resnet18`,
+    `torchvision.models.detection.fasterrcnn_resnet50_fpn`, `timm.create_model`."""
+    if qualname == "timm.create_model":
+        return True
+    module, _, name = qualname.rpartition(".")
+    if module != "torchvision.models" and not module.startswith("torchvision.models."):
+        return False
+    return name[:1].islower() and not name.startswith(("get_", "list_", "_")) and "." not in module[19:]
+
+
+# NumPy functions that return a new ndarray (not a scalar, not a view of unknown type).
+NUMPY_ARRAY_FUNCTIONS = frozenset(
+    {"array", "asarray", "zeros", "ones", "empty", "arange", "stack", "linspace", "full", "eye", "identity",
+     "zeros_like", "ones_like", "full_like", "concatenate", "vstack", "hstack", "loadtxt", "genfromtxt"}
+)  # fmt: skip
+# numpy.random functions that return an array when given a size (`np.random.randn(3, 4)`).
+NUMPY_RANDOM_ARRAYS = frozenset(
+    {"randn", "rand", "normal", "uniform", "standard_normal", "random_sample", "random", "randint"}
+)
+
+# Library functions outside torch's namespace that return a new CPU tensor (images read or converted).
+LIBRARY_TENSORS = frozenset(
+    {"torchvision.transforms.functional.to_tensor", "torchvision.transforms.functional.pil_to_tensor",
+     "torchvision.io.read_image"}
+)  # fmt: skip
+
 # Tensor attributes that are tensors themselves.
 TENSOR_ATTRIBUTES = frozenset({"T", "mT", "H", "mH", "data", "grad", "real", "imag"})
 

@@ -8,26 +8,46 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from torchlint.context import RuleContext
-from torchlint.infer.evaluate import positional_args
+from torchlint.infer.evaluate import keyword_arg, positional_args
 from torchlint.infer.facts import Kind
-from torchlint.infer.scope import dotted_name
+from torchlint.infer.scope import dotted_name, target_names
 from torchlint.infer.traverse import nodes, walk
+from torchlint.patterns.bindings import ancestors, assigned_values
 
 ALL = "*"  # a clear that empties every gradient (model.zero_grad(), p.grad = None)
 _OPTIMIZER_NAME = re.compile(r"(?i:optim)|(^|_)(opt|Opt|OPT)($|_|\d|[A-Z])")
 _CLEAR_NAME = re.compile(r"zero_grad|clear_grad|reset_grad", re.IGNORECASE)
 _LOOPS = (cst.For, cst.While)
 _NEW_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+# Gradients of distributed autograd live in the `dist_autograd.context()` of one iteration, not in `.grad`.
+_CONTEXT_BACKWARD = "torch.distributed.autograd.backward"
 
 
 def is_optimizer(node: cst.BaseExpression, ctx: RuleContext) -> bool:
+    """A torch optimizer, or a name that reads like one (`optimizer`, `opt_g`) and is not bound to another
+    framework's object (`tf.keras.optimizers.SGD(...)`, `gluon.Trainer(...)`)."""
     fact = ctx.fact(node)
     if fact.kind is Kind.OPTIMIZER:
         return True
     if fact.kind is not Kind.UNKNOWN:
         return False
     name = dotted_name(node)
-    return name is not None and _OPTIMIZER_NAME.search(name.rsplit(".", 1)[-1]) is not None
+    if name is None or _OPTIMIZER_NAME.search(name.rsplit(".", 1)[-1]) is None:
+        return False
+    scope = next((n for n in ancestors(node, ctx) if isinstance(n, (cst.FunctionDef, cst.Module))), None)
+    cache = ctx.cache.setdefault("foreign_optimizers", {})
+    key = (name, id(scope))
+    if key not in cache:
+        cache[key] = any(_foreign(value, ctx) for value in assigned_values(node, ctx) or ())
+    return not cache[key]
+
+
+def _foreign(value: cst.BaseExpression, ctx: RuleContext) -> bool:
+    """Is `value` made by a call to something imported from a package other than torch?"""
+    if not isinstance(value, cst.Call):
+        return False
+    qualname = ctx.qualname(value.func)
+    return qualname is not None and qualname.split(".", 1)[0] not in ("torch", "builtins")
 
 
 def _is_grad_target(node: cst.BaseExpression) -> bool:
@@ -82,8 +102,11 @@ class _Collector:
     def _call(self, node: cst.Call) -> None:
         self.order += 1
         ctx = self.ctx
-        if ctx.qualname(node.func) == "torch.autograd.backward":
+        qualname = ctx.qualname(node.func)
+        if qualname == "torch.autograd.backward":
             self.events.backwards.append((self.order, node))
+            return
+        if qualname == _CONTEXT_BACKWARD:
             return
         name = node.func.value if isinstance(node.func, cst.Name) else None
         method = _method(node)
@@ -141,12 +164,58 @@ def clearing_helpers(ctx: RuleContext) -> set[str]:
 
 
 def loop_events(loop: cst.For | cst.While, ctx: RuleContext) -> Events:
-    """Events of one loop; helper functions are looked into only when nothing else clears."""
+    """Events of one loop; helper functions are looked into only when nothing else clears.
+
+    An optimizer built in the loop body over parameters that are themselves new in each iteration
+    (`img = ...; opt = LBFGS([img])`) starts from empty gradients every time: it counts as cleared.
+    """
     events = _Collector(ctx, set()).collect(loop.body)
     if events.backwards and events.steps and not events.clears and events.calls:
         if events.calls & clearing_helpers(ctx):
             events.clears.add(ALL)
+    if events.backwards and events.steps:
+        events.clears.update(_fresh_optimizers(loop, {key for _, key, _ in events.steps} - events.clears))
     return events
+
+
+def _fresh_optimizers(loop: cst.For | cst.While, keys: set[str]) -> set[str]:
+    """The optimizers among `keys` that the loop body builds anew over parameters bound in the body."""
+    bound: set[str] = set(target_names(loop.target)) if isinstance(loop, cst.For) else set()
+    built: dict[str, list[cst.Call]] = {}
+    for node in nodes(loop.body, skip=_NEW_SCOPES):
+        targets: list[cst.BaseExpression] = []
+        if isinstance(node, cst.Assign):
+            targets = [t.target for t in node.targets]
+            if isinstance(node.value, cst.Call):
+                for target in targets:
+                    key = dotted_name(target)
+                    if key in keys:
+                        built.setdefault(key, []).append(node.value)
+        elif isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.For, cst.NamedExpr)):
+            targets = [node.target]
+        elif isinstance(node, cst.WithItem) and node.asname is not None:
+            targets = [node.asname.name]
+        for target in targets:
+            bound.update(target_names(target))
+    fresh = set()
+    for key, calls in built.items():
+        if all(_params_bound(call, bound) for call in calls):
+            fresh.add(key)
+    return fresh
+
+
+def _params_bound(call: cst.Call, bound: set[str]) -> bool:
+    """Does every name the optimizer's parameter argument reads come from `bound`?"""
+    args = positional_args(call)
+    given = args[0] if args else keyword_arg(call, "params")
+    if given is None:
+        return False
+    params = given.value
+    attrs = {id(n.attr) for n in nodes(params) if isinstance(n, cst.Attribute)}
+    lambdas = {p.name.value for n in nodes(params) if isinstance(n, cst.Lambda) for p in n.params.params}
+    names = {n.value for n in nodes(params) if isinstance(n, cst.Name) and id(n) not in attrs}
+    names -= lambdas | {"list", "filter", "chain", "itertools"}
+    return bool(names) and names <= bound
 
 
 def blocks_of(loop: cst.For | cst.While) -> list[list[cst.BaseStatement]]:

@@ -7,6 +7,7 @@ import libcst as cst
 from torchlint import fixes
 from torchlint.context import RuleContext
 from torchlint.diagnostics import Applicability, Severity
+from torchlint.fixes import code
 from torchlint.infer.evaluate import positional_args, string_value
 from torchlint.patterns.legacy_constructor import DTYPE_OF, Argument, classify, legacy_constructor
 from torchlint.rules.base import Rule
@@ -57,15 +58,17 @@ class LegacyTypedConstructor(Rule):
         if isinstance(func, cst.Attribute) and func.attr.value == "type":
             self._type_call(node, ctx)
             return
-        qualname = legacy_constructor(node, ctx)
+        qualname = legacy_constructor(node, ctx, aliases=False)
         if qualname is None or qualname == "torch.Tensor":
             return
         kind = classify(node, ctx)
         if kind is Argument.DATA or (kind is Argument.SIZE and id(node) not in filled):
             return
+        written = code(node.func)  # as the file spells it (`torch.LongTensor`, `th.LongTensor`, `LongTensor`)
+        torch = ctx.torch_alias() or "torch"
         ctx.report(
             node,
-            f"`{qualname}(...)` is a legacy typed constructor: {_implicit(qualname)}",
+            f"`{written}(...)` is a legacy typed constructor: {_implicit(qualname, torch)}",
             fix=_constructor_fix(node, qualname, kind, ctx),
         )
 
@@ -83,9 +86,9 @@ class LegacyTypedConstructor(Rule):
         torch, imports = ctx.torch_name()
         ctx.report(
             node,
-            f"`.type({qualname})` converts through a legacy tensor class: it sets dtype {dtype} and "
+            f"`.type({code(target)})` converts through a legacy tensor class: it sets dtype {dtype} and "
             f"moves the tensor to {'CUDA' if device == 'cuda' else 'the CPU'} implicitly; use "
-            f'`.to(torch.{dtype})` or `.to("{device}", torch.{dtype})`',
+            f'`.to({torch}.{dtype})` or `.to("{device}", {torch}.{dtype})`',
             fix=fixes.fix(
                 f'Use `.to(device="{device}", dtype=torch.{dtype})`',
                 Applicability.SAFE,
@@ -119,16 +122,17 @@ def _constructor_fix(node: cst.Call, qualname: str, kind: Argument | None, ctx: 
     )
 
 
-def _implicit(qualname: str) -> str:
+def _implicit(qualname: str, torch: str) -> str:
+    """What the class implies and what to write instead, with `torch` as the file names it."""
     dtype = DTYPE_OF[qualname.rsplit(".", 1)[-1]]
     if qualname.startswith("torch.cuda."):
         return (
             f"dtype {dtype} and device cuda are implied by the class (it raises `TypeError: type {qualname} "
-            f"not available` without CUDA); use `torch.tensor(data, dtype=torch.{dtype}, device=...)` or "
-            f"`torch.empty(size, dtype=torch.{dtype}, device=...)`"
+            f"not available` without CUDA); use `{torch}.tensor(data, dtype={torch}.{dtype}, device=...)` or "
+            f"`{torch}.empty(size, dtype={torch}.{dtype}, device=...)`"
         )
     return (
         f"dtype {dtype} is implied by the class (values are converted to it silently); use "
-        f"`torch.tensor(data, dtype=torch.{dtype})`, `torch.empty(size, dtype=torch.{dtype})` "
-        f"or `x.to(torch.{dtype})`"
+        f"`{torch}.tensor(data, dtype={torch}.{dtype})`, `{torch}.empty(size, dtype={torch}.{dtype})` "
+        f"or `x.to({torch}.{dtype})`"
     )

@@ -6,7 +6,9 @@ from torchlint import fixes
 from torchlint.context import RuleContext
 from torchlint.diagnostics import Applicability, Severity
 from torchlint.fixes import code
+from torchlint.infer.facts import Kind
 from torchlint.infer.scope import dotted_name
+from torchlint.infer.traverse import nodes
 from torchlint.patterns.bindings import ancestors, scope_binds
 from torchlint.rules.base import Rule
 
@@ -27,6 +29,10 @@ _WITH_INPLACE = frozenset(
      "fmod", "fill_diagonal"}
 )  # fmt: skip
 _PURE = _MOVES | _CASTS | _SHAPES | _WITH_INPLACE | {"clone", "softmax", "log_softmax", "sum", "mean", "flip"}
+# Methods that return a new object for every receiver that has them (tensors, NumPy arrays, data frames):
+# dropped, they are a bug whatever the receiver. `.to()`, `.cuda()`, `.float()` are not: modules move in place.
+_NEW_FOR_ANY_RECEIVER = frozenset({"view", "reshape", "permute", "transpose", "contiguous"})
+_PARAMETERS = frozenset({"weight", "bias"})
 _RAISES_CONTEXTS = ("raises", "Raises", "expectedFailure", "warns", "Warns")
 
 
@@ -38,8 +44,13 @@ class DiscardedTensorResult(Rule):
     what = (
         "Flags an expression statement that calls an out-of-place method on a known tensor and drops "
         "the result: `x.to('cuda')`, `x.cuda()`, `x.cpu()`, `x.float()`, `x.add(1)`, `x.clamp(0)`, "
-        "`x.reshape(...)`, `x.detach()`... Modules are not flagged: `model.to(device)` moves the module "
-        "in place. Statements inside `pytest.raises`/`assertRaises` blocks and `try` bodies (calls made "
+        "`x.reshape(...)`, `x.detach()`... The receiver is a known tensor, a layer's parameter "
+        "(`emb.weight.to(dtype=...)`), or, for `view`, `reshape`, `permute`, `transpose` and "
+        "`contiguous` (which return a new object for every type that has them: tensors, NumPy "
+        "arrays, data frames), any name that is read again afterwards, such as `forward`'s input. "
+        "Modules are not flagged: `model.to(device)` moves the module in place, so `.to()`, `.cuda()` "
+        "and `.float()` on an unknown receiver are left alone. "
+        "Statements inside `pytest.raises`/`assertRaises` blocks and `try` bodies (calls made "
         "for their exception) are left alone, and so are the expressions a snippet displays (a notebook "
         "cell's last expression, a Markdown fence's expressions)."
     )
@@ -49,7 +60,10 @@ class DiscardedTensorResult(Rule):
         "old device, dtype or values, failing later or silently computing the wrong thing."
     )
     example = 'x.to("cuda")\nlogits.clamp(min=-10, max=10)'
-    use_instead = 'x = x.to("cuda")\nlogits.clamp_(min=-10, max=10)  # the in-place variant, where one exists'
+    use_instead = (
+        'x = x.to("cuda")\nlogits.clamp_(min=-10, max=10)  # the in-place variant, where one exists\n'
+        "emb.to(dtype=torch.float16)  # not emb.weight.to(...): the module converts its parameters in place"
+    )
     confirmed = "the tensor keeps its device, dtype and values after the statement (asserted in the fixtures)"
     fixable = True
     fix_safety = (
@@ -70,12 +84,17 @@ class DiscardedTensorResult(Rule):
         if method not in _PURE or (method == "type" and not call.args):
             return
         receiver = call.func.value
-        if id(node) in ctx.displayed or not ctx.fact(receiver).is_tensor or _expects_exception(node, ctx):
+        kind = _receiver_kind(receiver, method, call, ctx)
+        if kind is None or id(node) in ctx.displayed or _expects_exception(node, ctx):
             return
         name = dotted_name(receiver)
         subject = f"`{name}`" if name is not None else "the tensor"
         text = code(call)
-        if name is None:
+        if kind == "parameter" and isinstance(receiver, cst.Attribute) and method in _MOVES | _CASTS:
+            owner = code(receiver.value)
+            converted = code(call.with_changes(func=call.func.with_changes(value=receiver.value)))
+            advice = f"convert the module instead (`{converted}`), which converts `{owner}`'s parameters in place"
+        elif name is None:
             advice = "assign the result"
         elif method in _WITH_INPLACE and method not in ("transpose", "t", "squeeze", "unsqueeze"):
             in_place = code(call.with_changes(func=call.func.with_changes(attr=cst.Name(method + "_"))))
@@ -84,7 +103,8 @@ class DiscardedTensorResult(Rule):
             advice = f"assign it: `{name} = {text}`"
         ctx.report(
             node,
-            f"`.{method}()` returns a new tensor and leaves {subject} unchanged: the result is discarded, "
+            f"`.{method}()` returns a new {kind if kind != 'parameter' else 'tensor'} and leaves {subject} "
+            "unchanged: the result is discarded, "
             f"so this line does nothing; {advice}",
             fix=_assign_back(node, receiver, ctx),
         )
@@ -104,6 +124,40 @@ def _assign_back(node: cst.Expr, receiver: cst.BaseExpression, ctx: RuleContext)
         fixes.insert_before(node, f"{name} = "),
         rebinds=(name,),
     )
+
+
+def _receiver_kind(receiver: cst.BaseExpression, method: str, call: cst.Call, ctx: RuleContext) -> str | None:
+    """ "tensor", "parameter" or "object" where `receiver.method(...)` returns a new object and leaves
+    `receiver` as it was; None where it may change the receiver (a module's `.to()`) or nothing is known."""
+    fact = ctx.fact(receiver)
+    if fact.is_tensor:
+        return "tensor"
+    if isinstance(receiver, cst.Attribute) and receiver.attr.value in _PARAMETERS:
+        owner = ctx.fact(receiver.value)
+        if owner.kind is Kind.MODULE and (owner.qualname or "").startswith("torch.nn."):
+            return "parameter"  # `emb.weight`
+    if method not in _NEW_FOR_ANY_RECEIVER or fact.kind is not Kind.UNKNOWN:
+        return None
+    if not isinstance(receiver, cst.Name) or receiver.value == "self" or not (call.args or method == "contiguous"):
+        return None
+    return "object" if _read_later(receiver, call, ctx) else None
+
+
+def _read_later(receiver: cst.Name, call: cst.Call, ctx: RuleContext) -> bool:
+    """Is the name read again after this statement in its function (as if the call had changed it)?
+
+    A dropped `t.reshape(2, 3)` whose `t` is not used again may be there for the error it raises."""
+    scope = next((n for n in ancestors(receiver, ctx) if isinstance(n, (cst.FunctionDef, cst.Module))), None)
+    if scope is None:
+        return False
+    inside = {id(n) for n in nodes(call)}
+    seen = False
+    for node in nodes(scope.body if isinstance(scope, cst.FunctionDef) else scope):
+        if node is receiver:
+            seen = True
+        elif seen and isinstance(node, cst.Name) and node.value == receiver.value and id(node) not in inside:
+            return True
+    return False
 
 
 def _expects_exception(node: cst.CSTNode, ctx: RuleContext) -> bool:

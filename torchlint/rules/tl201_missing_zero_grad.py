@@ -18,13 +18,17 @@ class MissingZeroGrad(Rule):
         "Flags a loop whose body calls `.backward()` and `optimizer.step()` but never clears that "
         "optimizer's gradients (`optimizer.zero_grad()`, `model.zero_grad()`, `p.grad = None`, or a "
         "helper of the same file that does so). Every optimizer that steps in the loop must be "
-        "cleared in it. Reported at the `.backward()` call."
+        "cleared in it. Reported at the `.backward()` call. An optimizer is a `torch.optim` object, or "
+        "a name that reads like one (`optimizer`, `opt_d`) and is not made by another framework "
+        "(`keras.optimizers.SGD(...)`, `gluon.Trainer(...)`)."
     )
     why = (
         "`backward()` adds into `.grad`; it does not overwrite. Without a clear per iteration, "
         "each step uses the sum of every gradient so far, and training diverges or crawls. A single "
         "`zero_grad()` before the loop clears only the first iteration. Deliberate accumulation "
-        "(a conditional `zero_grad()` in the loop, or micro-batches in an inner loop) is not flagged."
+        "(a conditional `zero_grad()` in the loop, or micro-batches in an inner loop) is not flagged, "
+        "nor is an optimizer built in the loop body over parameters that are new in each iteration, "
+        "nor distributed autograd (`dist_autograd.backward`), whose gradients live in a per-iteration context."
     )
     example = "for x, y in loader:\n    loss = loss_fn(model(x), y)\n    loss.backward()\n    optimizer.step()"
     use_instead = (

@@ -10,9 +10,10 @@ from torchlint.infer.evaluate import positional_args
 from torchlint.infer.facts import Kind
 from torchlint.infer.scope import dotted_name, target_names
 from torchlint.infer.traverse import nodes
-from torchlint.patterns.bindings import assigned_values
+from torchlint.patterns.bindings import ancestors, assigned_values
 from torchlint.patterns.grad import requires_grad
 from torchlint.patterns.leaf import is_leaf_value
+from torchlint.patterns.training_loop import statement_call
 from torchlint.rules.base import Rule
 
 _NEW_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
@@ -29,7 +30,10 @@ class LossKeptWithGraph(Rule):
     what = (
         "Flags, in a loop that calls `.backward()` every iteration, `acc += v`, `acc = acc + v` and "
         "`acc.append(v)` where `acc` lives across iterations and `v` is a tensor that requires grad "
-        "(the loss, a model output, something computed from them) rather than `v.item()` or `v.detach()`."
+        "(the loss, a model output, something computed from them) rather than `v.item()` or `v.detach()`. "
+        "A name the loop calls `.backward()` on counts however it was made (unpacked from a helper's "
+        "result, say) when nothing rebinds it between the `backward()` and the accumulation. The message "
+        "suggests `.item()` only for a value known to hold one number."
     )
     why = (
         "A tensor that requires grad carries its autograd graph. Summing or storing it keeps that graph "
@@ -102,12 +106,19 @@ class LossKeptWithGraph(Rule):
             return
         text = code(value)
         operand = f"({text})" if isinstance(value, (cst.BinaryOperation, cst.UnaryOperation)) else text
-        scalar = ctx.fact(value).shape == () and not isinstance(node, cst.Expr)
-        method = ".item()" if scalar else ".detach()"
+        # `.item()` only for a value known to be one number: a loss `backward()` is called on, or a 0-d tensor.
+        scalar = dotted_name(value) in backward_targets or ctx.fact(value).shape == ()
+        if scalar:
+            advice = f"accumulate `{operand}.item()` (or `{operand}.detach()`) instead"
+        else:
+            advice = f"keep `{operand}.detach()` instead (`.item()` only converts one-element tensors)"
+        # The fix takes `.item()` only for a value whose facts say 0-d here (a name rebound after its
+        # `backward()` may no longer be the loss), and never in `append(...)`: the list may need tensors.
+        method = ".item()" if ctx.fact(value).shape == () and not isinstance(node, cst.Expr) else ".detach()"
         ctx.report(
             node,
             f"`{acc}` keeps `{text}` with its autograd graph across iterations of this training loop: "
-            f"memory grows every iteration; accumulate `{operand}.item()` (or `{operand}.detach()`) instead",
+            f"memory grows every iteration; {advice}",
             fix=fixes.fix(f"Accumulate `{method}`", Applicability.UNSAFE, fixes.append(value, method)),
         )
 
@@ -180,7 +191,33 @@ def _backward_loss(value: cst.BaseExpression, backward_targets: set[str | None],
     if fact.requires_grad is False:
         return False
     values = assigned_values(value, ctx)
+    if values is None:
+        return _after_own_backward(value, name, ctx)
     return bool(values) and all(_keeps_graph(v) for v in values)
+
+
+def _after_own_backward(value: cst.BaseExpression, name: str, ctx: RuleContext) -> bool:
+    """Is the accumulation preceded, in its block, by `name.backward()` with no rebinding of `name` between?
+
+    However `name` was made (unpacked from a helper's result, say), `backward()` on it proves it had a graph."""
+    outer = ancestors(value, ctx)
+    index = next((i for i, n in enumerate(outer) if isinstance(n, cst.SimpleStatementLine)), None)
+    if index is None or index + 1 >= len(outer) or not isinstance(outer[index + 1], cst.IndentedBlock):
+        return False
+    statement, block = outer[index], outer[index + 1]
+    body = list(block.body)
+    position = next((i for i, s in enumerate(body) if s is statement), None)
+    for earlier in reversed(body[:position] if position is not None else []):
+        call = statement_call(earlier)
+        if call is not None and _backward_target(call, ctx) == name:
+            return True
+        if any(name in _bound_names(n) for n in nodes(earlier, skip=_NEW_SCOPES) if _binds(n)):
+            return False
+    return False
+
+
+def _binds(node: cst.CSTNode) -> bool:
+    return isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.For, cst.WithItem, cst.NamedExpr))
 
 
 def _keeps_graph(value: cst.BaseExpression) -> bool:

@@ -16,8 +16,10 @@ class ForwardCalledDirectly(Rule):
     summary = "`model.forward(x)` skips the module's hooks; call `model(x)`"
     severity = Severity.WARNING
     what = (
-        "Flags `m.forward(...)` where `m` is a known module (an `nn` layer, a module class of the file, "
-        "an `nn.Module`-annotated parameter). `self.forward(...)` inside the class and "
+        "Flags `m.forward(...)` where `m` is a known module (an `nn` layer or container, an "
+        "`nn.DataParallel`/`DistributedDataParallel` wrapper, a torchvision model such as "
+        "`models.resnet18()`, `timm.create_model(...)`, a module class of the file, an "
+        "`nn.Module`-annotated parameter). `self.forward(...)` inside the class and "
         "`super().forward(...)` are not flagged."
     )
     why = (

@@ -17,8 +17,9 @@ class NumpyOnCudaTensor(Rule):
     severity = Severity.ERROR
     what = (
         "Flags `.numpy()`, `np.array(t)` and `np.asarray(t)` on a tensor that is on a CUDA device, or "
-        "may be (its device is `cuda` whenever a GPU is present), with no `.cpu()` in between. "
-        "Definite CUDA is an error; maybe-CUDA is a warning."
+        "may be (its device is `cuda` whenever a GPU is present: chosen by `'cuda' if "
+        "torch.cuda.is_available() else 'cpu'`, by an `if`/`else` on it, or by an `if cuda / elif mps / "
+        "else cpu` chain), with no `.cpu()` in between. Definite CUDA is an error; maybe-CUDA is a warning."
     )
     why = (
         "NumPy arrays live in host memory; a CUDA tensor cannot be viewed as one and torch raises "

@@ -21,7 +21,10 @@ class PythonLoopOverGpuTensor(Rule):
     severity = Severity.WARNING
     what = (
         "Flags Python iteration over a tensor that is (or may be) on CUDA: `for v in t`, "
-        "`for i in range(len(t))` that indexes `t[i]`, comprehensions, and `list(t)`."
+        "`for i in range(len(t))` that indexes `t[i]`, comprehensions, and `list(t)`. The result of "
+        "calling a module class of the same file counts as one tensor only where its `forward` cannot "
+        "return a list, tuple or dict (a style-transfer feature extractor returns a list of tensors) or "
+        "a moved value (`return out.cpu()`)."
     )
     why = (
         "Each element is a separate CUDA tensor: indexing launches a kernel, and turning it into a "

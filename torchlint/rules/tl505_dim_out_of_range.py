@@ -15,12 +15,17 @@ class DimOutOfRange(ShapeRule):
         "`squeeze`, `unsqueeze`, `transpose`, `flatten`, `cat`, `size(d)`, ...); `permute` orders of the "
         "wrong length or with repeated dims, and reductions over a repeated dim; `t()` on more than two "
         "dimensions and `.mT` on fewer; more indices than dimensions; integer and list indices out of "
-        "bounds for a known size; and any index into a 0-d tensor (`loss[0]` on a reduced loss)."
+        "bounds for a known size; and any index into a 0-d tensor. A loss at its default reduction "
+        '(an `nn.*Loss()` instance or an `F.*_loss` call without `reduction="none"`) and a `.mean()` or '
+        "`.sum()` with no `dim` are 0-d whatever their input's shape, so `loss.data[0]` and `loss[0]` "
+        "are reported even where the model's output shape is unknown."
     )
     why = (
         "torch raises `IndexError: Dimension out of range (expected to be in range of [-1, 0], but got "
         "1)` or `IndexError: too many indices for tensor of dimension 2`. The tensor has fewer dimensions "
-        "than the code assumes: a missing batch dimension, or one already reduced away."
+        "than the code assumes: a missing batch dimension, or one already reduced away. `loss.data[0]`, "
+        "the way to read a loss before torch 0.4, raises `IndexError: invalid index of a 0-dim tensor` "
+        "since then."
     )
     example = "x = torch.Tensor([0, 1, 2])\ny = x.squeeze(1)"
     use_instead = "x = torch.Tensor([0, 1, 2])\ny = x.unsqueeze(1)"
