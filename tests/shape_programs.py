@@ -30,7 +30,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from torchlint.api import inferred_facts, lint
+from torchlint.api import TensorBinding, inferred_facts, lint
+from torchlint.infer.shapes import is_contiguous
 from torchlint.rules import ALL_RULES
 
 T = TypeVar("T")
@@ -424,6 +425,54 @@ class _Builder:
             line = f"{name} = {a}.expand_as({b})"
             codes = {"TL504"}
         return self.run(form, line, codes)
+
+    def strided(self) -> bool:
+        """An op on a tensor laid out other than contiguously (made so first when there is none): the
+        layout torchlint infers for its output must be torch's."""
+        a = self.tensor(lambda t: not t.is_contiguous() and t.numel() > 1)
+        if a is None:
+            base = self.tensor(lambda t: t.dim() >= 2)
+            if base is None:
+                return self.source()
+            a = self.fresh()
+            how = self.c.pick(["t", "transpose", "permute", "step", "narrow", "expand"])
+            rank = self.namespace[base].dim()
+            made = {
+                "t": f"{base}.transpose(-2, -1)" if rank > 2 else f"{base}.t()",
+                "transpose": f"{base}.transpose(0, {rank - 1})",
+                "permute": f"{base}.permute({self.dims_text([rank - 1, *range(rank - 1)])})",
+                "step": f"{base}[..., ::2]",
+                "narrow": f"{base}.narrow(-1, 0, 1)",
+                "expand": f"{base}.unsqueeze(0).expand(2, {self.dims_text(self.shape(base))})",
+            }[how]
+            if not self.run(how, f"{a} = {made}"):
+                return False
+        name = self.fresh()
+        form = self.c.pick(["eq", "gt_scalar", "add", "mul_t", "exp", "neg", "relu", "double", "float", "clone",
+                            "where", "masked_fill", "view", "view_last", "contiguous_view", "softmax",
+                            "sum"])  # fmt: skip
+        shape = self.shape(a)
+        b = self.tensor(lambda t: tuple(t.shape) == shape and t.dtype == self.namespace[a].dtype) or a
+        calls = {
+            "eq": f"{a}.eq({b})",
+            "gt_scalar": f"{a} > 0",
+            "add": f"{a} + {b}",
+            "mul_t": f"torch.mul({b}, {a})",
+            "exp": f"{a}.float().exp()",
+            "neg": f"-{a}.float()",
+            "relu": f"F.relu({a}.float())",
+            "double": f"{a}.double()",
+            "float": f"{a}.float()",
+            "clone": f"{a}.clone()",
+            "where": f"torch.where({a} > 0, {a}, {b})",
+            "masked_fill": f"{a}.masked_fill({a} > 0, 0)",
+            "view": f"{a}.view(-1)",
+            "view_last": f"{a}.view({self.dims_text([*shape[:-2], -1])})" if len(shape) >= 2 else f"{a}.view(-1)",
+            "contiguous_view": f"{a}.contiguous().view(-1)",
+            "softmax": f"{a}.float().softmax(-1)",
+            "sum": f"{a}.sum(-1)",
+        }
+        return self.run(f"strided_{form}", f"{name} = {calls[form]}", {"TL504", "TL505", "TL507"})
 
     def random_shuffle(self, items: list[int]) -> None:
         for i in range(len(items) - 1, 0, -1):
@@ -834,7 +883,7 @@ class _Builder:
             [self.source, self.elementwise, self.elementwise, self.matmul, self.matmul, self.reshape, self.reshape,
              self.layout, self.layout, self.join, self.split, self.index, self.index, self.reduce, self.reduce,
              self.convert, self.layer, self.layer, self.layer, self.loss, self.functional, self.functional,
-             self.module_class]
+             self.module_class, self.strided, self.strided]
         )  # fmt: skip
         return action()
 
@@ -893,7 +942,27 @@ def check(program: Program) -> Verdict:
             problems.append(f"line {binding.start.line}: {binding.name} inferred {binding.describe()}, real {real}")
         if binding.dtype is not None and str(value.dtype) != f"torch.{binding.dtype}":
             problems.append(f"line {binding.start.line}: {binding.name} dtype {binding.dtype}, real {value.dtype}")
+        if binding.strides is not None and not wrong:
+            problems.extend(layout_problems(binding, value))
     return Verdict(problems, reported, len(bindings), known)
+
+
+def layout_problems(binding: TensorBinding, value: torch.Tensor) -> list[str]:
+    """An inferred layout against the real one: each stride of a dim of size 2 or more (torch itself ignores
+    the strides of size-1 dims: they decide no view, no contiguity, no element's place), and contiguity."""
+    if value.numel() == 0:
+        return []
+    inferred, real = binding.strides, value.stride()
+    assert inferred is not None
+    if len(inferred) != len(real):
+        return [f"line {binding.start.line}: {binding.name} strides {inferred}, real {real}"]
+    for size, mine, theirs in zip(value.shape, inferred, real, strict=True):
+        if size >= 2 and isinstance(mine, int) and mine != theirs:
+            return [f"line {binding.start.line}: {binding.name} strides {inferred}, real {real}"]
+    contiguous = is_contiguous(binding.shape, inferred)  # type: ignore[arg-type]
+    if contiguous is not None and contiguous != value.is_contiguous():
+        return [f"line {binding.start.line}: {binding.name} contiguous {contiguous}, real {value.is_contiguous()}"]
+    return []
 
 
 def _states(message: str, torch_message: str) -> bool:

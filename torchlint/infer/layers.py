@@ -22,6 +22,7 @@ from torchlint.infer.shapes import (
     add,
     all_known,
     broadcast,
+    contiguous_strides,
     differ,
     floordiv,
     fmt_shape,
@@ -40,6 +41,7 @@ from torchlint.infer.tensor_ops import (
     Out,
     Result,
     flatten,
+    iterated,
     linear,
     literal_bool,
     matmul,
@@ -291,10 +293,26 @@ def apply(layer: Layer, a: Args) -> Result:
         raise Unknown  # empty inputs skip most checks
     handler = _SINGLE.get(kind.rstrip("123d") if kind[-2:] in ("1d", "2d", "3d") else kind)
     if kind in _ACTIVATIONS:
-        return Out(x.shape, _float_only(kind, x.dtype), None)
+        dtype = _float_only(kind, x.dtype)
+        if kind in ("ReLU", "GELU", "Tanh", "Sigmoid", "SiLU", "LeakyReLU", "ELU", "Hardtanh", "ReLU6"):
+            return iterated(x.shape, [x], dtype)  # type: ignore[arg-type]
+        return Out(x.shape, dtype, x.strides if kind == "Identity" else None)
     if handler is None:
         raise Unknown
-    return handler(layer, x)
+    result = handler(layer, x)
+    if isinstance(result, Out) and result.strides is None and result.shape is not None and kind in _DENSE_OUTPUTS:
+        if kind == "Embedding" or is_contiguous(x.shape, x.strides):  # type: ignore[arg-type]
+            return result._replace(strides=contiguous_strides(result.shape))
+    return result
+
+
+# Layers whose output is a new contiguous tensor when their input is contiguous (an embedding's always is).
+_DENSE_OUTPUTS = frozenset(
+    ["Linear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "MaxPool1d",
+     "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
+     "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "BatchNorm1d",
+     "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "Embedding"]
+)  # fmt: skip
 
 
 def _float_only(kind: str, dtype: str | None) -> str | None:
@@ -704,16 +722,23 @@ def _recurrent(layer: Layer, a: Args) -> Result:
         output: Shape = (shape[0], mul(directions, out_size))
         state: Shape = (directions * layers, out_size)
         cell: Shape = (directions * layers, hidden)
+        strides = contiguous_strides(output)
     else:
         batch, steps = (shape[0], shape[1]) if batch_first else (shape[1], shape[0])
-        output = (batch, steps, mul(directions, out_size)) if batch_first else (steps, batch, mul(directions, out_size))
+        width = mul(directions, out_size)
+        output = (batch, steps, width) if batch_first else (steps, batch, width)
         state = (directions * layers, batch, out_size)
         cell = (directions * layers, batch, hidden)
+        strides = contiguous_strides(output)
+        if batch_first:  # computed time-major, then transposed: `output.view(batch, -1)` fails
+            strides = (width, mul(batch, width), 1)
     if x.dtype is not None and not is_float(x.dtype):
         raise Unknown
+    outputs = Out(output, x.dtype, strides)
     if layer.kind == "LSTM":
-        return (Out(output, x.dtype), (Out(state, x.dtype), Out(cell, x.dtype)))  # type: ignore[return-value]
-    return (Out(output, x.dtype), Out(state, x.dtype))
+        states = (Out(state, x.dtype, contiguous_strides(state)), Out(cell, x.dtype, contiguous_strides(cell)))
+        return (outputs, states)  # type: ignore[return-value]
+    return (outputs, Out(state, x.dtype, contiguous_strides(state)))
 
 
 def _multihead(layer: Layer, a: Args) -> Result:
@@ -755,10 +780,12 @@ def _multihead(layer: Layer, a: Args) -> Result:
             shape: Shape = (q[0], k[0]) if average else (heads, q[0], k[0])
         else:
             shape = (q[1], q[0], k[0]) if average else (q[1], heads, q[0], k[0])
-        weights = Out(shape, query.dtype)
+        weights = Out(shape, query.dtype, contiguous_strides(shape))
     if weights is None:
         raise Unknown
-    return (Out(output, query.dtype), weights)
+    # Computed time-major; batch_first outputs are transposed back, except on the inference fast path.
+    strides = None if batch_first and len(q) == 3 else contiguous_strides(output)  # type: ignore[arg-type]
+    return (Out(output, query.dtype, strides), weights)
 
 
 def loss(kind: str, x: Fact, target: Fact, reduction: object, layer: Layer | None = None) -> Out:

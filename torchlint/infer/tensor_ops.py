@@ -18,6 +18,8 @@ from torchlint.infer.shapes import (
     CAST_METHODS,
     DEFAULT_FLOAT,
     DTYPE_NAMES,
+    FLOATS,
+    INTS,
     LEGACY_DTYPES,
     Dim,
     Shape,
@@ -35,7 +37,9 @@ from torchlint.infer.shapes import (
     is_contiguous,
     is_float,
     is_integral,
+    iterator_strides,
     mul,
+    non_overlapping_and_dense,
     product,
     promote,
     result_type,
@@ -222,6 +226,14 @@ def same_layout(x: Fact, shape: Shape, dtype: str | None) -> Out:
     return Out(shape, dtype, strides)
 
 
+def iterated(shape: Shape, tensors: list[Fact], dtype: str | None) -> Out:
+    """The output of a TensorIterator op (elementwise, casts, `clone`): laid out as its inputs are."""
+    operands = [(f.shape, f.strides) for f in tensors if f.shape is not None]
+    if len(operands) != len(tensors):
+        return Out(shape, dtype)
+    return Out(shape, dtype, iterator_strides(shape, operands))  # type: ignore[arg-type]
+
+
 # -- elementwise ---------------------------------------------------------------------------
 
 _UNARY_FLOAT = frozenset(
@@ -234,6 +246,11 @@ _UNARY_SAME = frozenset(
      "silu", "mish", "hardswish", "hardsigmoid", "softplus", "softsign", "tanhshrink", "logsigmoid", "dropout",
      "alpha_dropout", "feature_alpha_dropout", "dropout1d", "dropout2d", "dropout3d", "normalize", "flip", "fliplr",
      "flipud", "roll", "clamp", "clip", "clamp_min", "clamp_max", "tril", "triu"]
+)  # fmt: skip
+# Unary ops that do not lay their output out as TensorIterator does.
+_NOT_ITERATED = frozenset(
+    ["flip", "fliplr", "flipud", "roll", "tril", "triu", "normalize", "logsigmoid", "alpha_dropout",
+     "feature_alpha_dropout", "dropout1d", "dropout2d", "dropout3d", "conj"]
 )  # fmt: skip
 _FLOAT_ONLY = frozenset(
     ["gelu", "silu", "mish", "hardswish", "hardsigmoid", "softplus", "elu", "selu", "celu", "leaky_relu", "logsigmoid",
@@ -262,9 +279,11 @@ def unary(name: str, a: Args) -> Out:
         return Out(None, dtype)
     if name in ("tril", "triu") and len(x.shape) < 2:
         raise Unknown
-    if name == "detach":
-        return Out(x.shape, dtype, x.strides)
-    return same_layout(x, x.shape, dtype)
+    if name in ("detach", "positive") or (name == "conj" and dtype in FLOATS + INTS + ("bool",)):
+        return Out(x.shape, dtype, x.strides)  # the input itself, or a view of it
+    if name in _NOT_ITERATED:
+        return same_layout(x, x.shape, dtype)
+    return iterated(x.shape, [x], dtype)
 
 
 _COMPARISONS = frozenset(
@@ -287,9 +306,7 @@ def elementwise(name: str, operands: list[Fact]) -> Out:
         shape = None if f.shape is None or shape is None else broadcast(shape, f.shape)
     if shape is None:
         return Out(None, dtype)
-    layouts = [is_contiguous(f.shape, f.strides) for f in tensors]  # type: ignore[arg-type]
-    strides = contiguous_strides(shape) if all(layouts) else None
-    return Out(shape, dtype, strides)
+    return iterated(shape, tensors, dtype)
 
 
 def _elementwise_dtype(name: str, operands: list[Fact]) -> str | None:
@@ -388,7 +405,9 @@ def where(a: Args) -> Out:
         raise Unknown  # torch checks the condition's dtype first
     shape = elementwise("where", [cond, x, y]).shape  # broadcast in this order, as torch words its message
     dtype = elementwise("where", [x, y]).dtype if x.is_tensor or y.is_tensor else None
-    return Out(shape, dtype, contiguous_strides(shape) if shape is not None else None)
+    if shape is None:
+        return Out(None, dtype)
+    return iterated(shape, [f for f in (cond, x, y) if f.is_tensor], dtype)
 
 
 def masked_fill(a: Args) -> Out:
@@ -399,7 +418,7 @@ def masked_fill(a: Args) -> Out:
         raise Unknown from None
     if shape != x.shape or (mask.dtype is not None and mask.dtype != "bool"):
         raise Unknown
-    return same_layout(x, x.shape, x.dtype)
+    return Out(x.shape, x.dtype, contiguous_strides(x.shape))  # type: ignore[arg-type]  # a contiguous clone
 
 
 # -- matrix products ------------------------------------------------------------------------
@@ -1296,7 +1315,8 @@ def _sort(a: Args) -> Result:
         wrap(int_of(dim), len(shape))
     elif dim is not None and literal_bool(a.find(1, "dim")[1]) is None:  # type: ignore[index]
         raise Unknown
-    return (Out(shape, x.dtype, contiguous_strides(shape)), Out(shape, "int64", contiguous_strides(shape)))
+    values, indices = iterated(shape, [x], x.dtype), iterated(shape, [x], "int64")  # laid out as the input
+    return (values, indices)
 
 
 def _topk(a: Args) -> Result:
@@ -1355,7 +1375,7 @@ def cast(x: Fact, dtype: str | None) -> Out:
         return Out(None, dtype)
     if dtype is not None and dtype == x.dtype:
         return Out(x.shape, dtype, x.strides)
-    return same_layout(x, x.shape, dtype)
+    return iterated(x.shape, [x], dtype)
 
 
 def _type(a: Args) -> Result:
@@ -1372,11 +1392,28 @@ def _type(a: Args) -> Result:
 
 
 def _view(a: Args) -> Result:
-    x = a.tensor()
+    x = _any_tensor(a)
     first = a.fact(1, "size")
     if first is not None and (dtype_of(first) is not None or "dtype" in a.keywords):
         raise Unknown
+    if x.shape is None:
+        return _sized(x, a.sizes(1))
     return reshape(x, a.sizes(1), view=True)
+
+
+def _any_tensor(a: Args) -> Fact:
+    """The receiver, a tensor whose shape may be unknown."""
+    x = a.fact(0, "input")
+    if x is None or not x.is_tensor:
+        raise Unknown
+    return x
+
+
+def _sized(x: Fact, requested: tuple[Dim, ...]) -> Out:
+    """`x.view(B, 512)` of a tensor of unknown shape: the shape it asks for, where the line runs on."""
+    if sum(d == -1 for d in requested) > 1 or any(isinstance(d, int) and d < -1 for d in requested):
+        raise Unknown
+    return Out(tuple(symbol() if d == -1 else d for d in requested), x.dtype)
 
 
 def _squeeze(a: Args) -> Result:
@@ -1461,7 +1498,7 @@ def _argsort(a: Args) -> Result:
     x = a.tensor()
     assert x.shape is not None
     wrap(a.dim(1, "dim", -1), len(x.shape))
-    return Out(x.shape, "int64", contiguous_strides(x.shape))
+    return iterated(x.shape, [x], "int64")  # sort's indices, laid out as the input
 
 
 def _contiguous(a: Args) -> Result:
@@ -1560,9 +1597,11 @@ def _check_sizes(sizes: tuple[Dim, ...]) -> None:
 
 
 def _reshape(a: Args) -> Result:
-    if "shape" in a.keywords:
-        return reshape(a.tensor(), sizes_of(a.keywords["shape"][0]), view=False)
-    return reshape(a.tensor(), a.sizes(1, "shape"), view=False)
+    x = _any_tensor(a)
+    sizes = sizes_of(a.keywords["shape"][0]) if "shape" in a.keywords else a.sizes(1, "shape")
+    if x.shape is None:
+        return _sized(x, sizes)
+    return reshape(x, sizes, view=False)
 
 
 def _permute(a: Args) -> Result:
@@ -1587,13 +1626,22 @@ def _size_preserving(a: Args) -> Result:
     return Out(x.shape, x.dtype, x.strides)
 
 
+def _moved(a: Args) -> Result:
+    """`.cpu()`, `.cuda()`: the tensor itself or a copy, which keeps a dense layout only."""
+    x = a.fact(0, "input")
+    assert x is not None
+    if x.shape is None or x.strides is None or not non_overlapping_and_dense(x.shape, x.strides):
+        return Out(x.shape, x.dtype)
+    return Out(x.shape, x.dtype, x.strides)
+
+
 METHODS: dict[str, Callable[[Args], Result]] = {
     "view": _view,
     "reshape": _reshape,
     "view_as": lambda a: _view_as(a, view=True),
     "reshape_as": lambda a: _view_as(a, view=False),
     "flatten": _flatten,
-    "ravel": lambda a: flatten(a.tensor(), 0, -1),
+    "ravel": lambda a: flatten(a.tensor().but(strides=_contiguous(a).strides), 0, -1),  # type: ignore[union-attr]
     "unflatten": _unflatten,
     "squeeze": _squeeze,
     "unsqueeze": _unsqueeze,
@@ -1633,8 +1681,8 @@ METHODS: dict[str, Callable[[Args], Result]] = {
     "where": _where_method,
     "to": _to,
     "type": _type,
-    "cpu": _size_preserving,
-    "cuda": _size_preserving,
+    "cpu": _moved,
+    "cuda": _moved,
     "requires_grad_": _size_preserving,
     "new_zeros": _new_sized("new_zeros"),
     "new_ones": _new_sized("new_ones"),
