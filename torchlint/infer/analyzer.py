@@ -473,10 +473,16 @@ class Analyzer:
         decorators = self._decorators(node)
         scope.no_grad = bool(decorators & api.NO_GRAD_CONTEXTS)
         starred = (node.params.star_arg, node.params.star_kwarg)
+        in_module = info is not None and info.is_module
+        sized = {
+            n for n, how in _sized_names(node.body).items() if (in_module or how == "size") and scope.bindings[n] == 1
+        }
         for param in all_params(node.params):
             fact = self._annotation_fact(param.annotation) if param.annotation is not None else UNKNOWN
             if param in starred and fact.kind is Kind.INT:
                 fact = UNKNOWN  # `*sizes: int` is a tuple of ints
+            if param.annotation is None and param not in starred and param.name.value in sized:
+                fact = tensor()  # `x.size(0)`, `B, T = x.shape`: a tensor whose shape the body tells
             scope.env.bind(param.name.value, self.evaluator.named(fact, param.name.value))
         if self_name is not None:
             scope.env.bind(self_name, Fact(Kind.SELF))
@@ -637,6 +643,30 @@ def _catches_shape_errors(stmt: cst.Try | cst.TryStar) -> bool:
 
 def _expects_error(context: cst.BaseExpression) -> bool:
     return isinstance(context, cst.Call) and (dotted_name(context.func) or "").rsplit(".", 1)[-1] in _EXPECTING_ERRORS
+
+
+def _sized_names(body: cst.BaseSuite) -> dict[str, str]:
+    """Names whose sizes the body reads as a tensor's: `x.size(...)` ("size"), `x.shape[...]` and
+    `B, T = x.shape` ("shape", which numpy arrays have too)."""
+    found: dict[str, str] = {}
+
+    def enter(node: cst.CSTNode) -> bool:
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return False
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "size":
+            if isinstance(node.func.value, cst.Name) and all(a.keyword is None and not a.star for a in node.args):
+                found[node.func.value.value] = "size"
+        elif isinstance(node, cst.Subscript) and isinstance(node.value, cst.Attribute):
+            if node.value.attr.value == "shape" and isinstance(node.value.value, cst.Name):
+                found.setdefault(node.value.value.value, "shape")
+        elif isinstance(node, cst.Assign) and isinstance(node.value, cst.Attribute):
+            unpacked = any(isinstance(t.target, (cst.Tuple, cst.List)) for t in node.targets)
+            if unpacked and node.value.attr.value == "shape" and isinstance(node.value.value, cst.Name):
+                found.setdefault(node.value.value.value, "shape")
+        return True
+
+    walk(body, enter, lambda node: None)
+    return found
 
 
 def _self_param(node: cst.FunctionDef) -> str | None:
