@@ -32,3 +32,23 @@ def not_a_module_method(array):
     rows, cols = array.shape
     doubled = array * 2  # shape: none
     return doubled
+
+
+class Positional(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("pe", torch.zeros(100, 64))
+
+    def forward(self, x):
+        table = self.pe  # shape: [100, 64] float32
+        return x + table
+
+
+frames = [torch.randn(3, 8, 8) for _ in range(4)]
+clip = torch.stack(frames)  # shape: [?, 3, 8, 8] float32
+steps = []
+for i in range(3):
+    steps.append(torch.randn(2, 5))
+joined = torch.cat(steps, dim=1)  # shape: [2, 5*?] float32
+steps[0] = torch.randn(7)
+rejoined = torch.cat(steps)  # shape: unknown

@@ -18,7 +18,7 @@ import libcst as cst
 
 from torchlint.infer import torch_api as api
 from torchlint.infer.evaluate import Evaluator
-from torchlint.infer.facts import UNKNOWN, Device, Fact, Kind, join, tensor
+from torchlint.infer.facts import EACH, UNKNOWN, Device, Fact, Kind, join, tensor
 from torchlint.infer.scope import (
     BindingIndex,
     Env,
@@ -26,9 +26,11 @@ from torchlint.infer.scope import (
     all_params,
     dotted_name,
     join_all,
+    registered_buffer,
     target_names,
 )
 from torchlint.infer.shapes import symbol
+from torchlint.infer.tensor_ops import NAMED_LIST
 from torchlint.infer.traverse import walk
 
 Handler = Callable[[cst.CSTNode], None]
@@ -40,6 +42,7 @@ Dispatch = dict[type, list[Handler]]
 _TERMINATORS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
 _MAX_TARGETED = 16  # `forward` analyses with known inputs, per file
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
+_LIST_READERS = frozenset({"index", "count", "copy", "pop", "clear", "reverse"})  # keep every item alike
 
 
 @dataclass
@@ -546,6 +549,10 @@ class Analyzer:
         evaluate = self.evaluator.fact
         if isinstance(small, cst.Assign):
             value = evaluate(small.value)
+            alias = dotted_name(small.value) if value.value == EACH else None
+            if alias is not None:  # two names for one list: appends through either change both
+                self.env.bind(alias, Fact(Kind.SEQUENCE))
+                value = Fact(Kind.SEQUENCE)
             for target in small.targets:
                 self.bind(target.target, self.evaluator.unpacked(small.value, target.target, value))
         elif isinstance(small, cst.AnnAssign):
@@ -590,15 +597,39 @@ class Analyzer:
         """`model.to(device)` moves the module itself; `x.requires_grad_()` flags x."""
         if not isinstance(value, cst.Call) or not isinstance(value.func, cst.Attribute):
             return
+        buffer = registered_buffer(value)
+        if buffer is not None:  # `self.register_buffer("pe", torch.zeros(...))`: `self.pe` is that tensor
+            tensor_arg = value.args[1]
+            registered = self.evaluator.fact(tensor_arg.value) if tensor_arg.keyword is None else UNKNOWN
+            self.env.bind(buffer, registered if registered.is_tensor else UNKNOWN)
+            return
         key = dotted_name(value.func.value)
         if key is None:
             return
         receiver = self.evaluator.fact(value.func.value)
         method = value.func.attr.value
+        if receiver.kind is Kind.SEQUENCE:
+            self._list_method(key, receiver, method, value)
+            return
         if (receiver.kind is Kind.MODULE and method in ("to", "cuda", "cpu")) or (
             receiver.is_tensor and method == "requires_grad_"
         ):
             self.env.bind(key, self.evaluator.fact(value))
+
+    def _list_method(self, key: str, receiver: Fact, method: str, call: cst.Call) -> None:
+        """`items.append(t)` to an empty list or to one whose items are all like t: a list of such items.
+        Any other change to such a list leaves nothing known of its items."""
+        if method in _LIST_READERS:
+            return
+        alike = receiver.value == EACH or (receiver.elements == () and receiver.value == NAMED_LIST)
+        if not alike:
+            return
+        appended = self.evaluator.fact(call.args[0].value) if method == "append" and len(call.args) == 1 else UNKNOWN
+        item = appended if receiver.value != EACH else join(receiver.elements[0], appended)  # type: ignore[index]
+        if item.is_tensor and item.shape is not None:
+            self.env.bind(key, Fact(Kind.SEQUENCE, elements=(item,), value=EACH))
+        else:
+            self.env.bind(key, Fact(Kind.SEQUENCE))
 
     def bind(self, target: cst.BaseExpression, fact: Fact) -> None:
         if isinstance(target, (cst.Tuple, cst.List)):
@@ -607,6 +638,11 @@ class Analyzer:
             for i, element in enumerate(target.elements):
                 known = elements is not None and not starred and len(elements) == len(target.elements)
                 self.bind(element.value, elements[i] if known else UNKNOWN)
+            return
+        if isinstance(target, cst.Subscript):  # `items[i] = t`: a list's items are no longer all alike
+            owner = dotted_name(target.value)
+            if owner is not None and self.evaluator.fact(target.value).value == EACH:
+                self.env.bind(owner, Fact(Kind.SEQUENCE))
             return
         key = dotted_name(target)
         if key is not None:

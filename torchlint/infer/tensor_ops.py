@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import libcst as cst
 
-from torchlint.infer.facts import Device, Fact, Kind
+from torchlint.infer.facts import EACH, Device, Fact, Kind
 from torchlint.infer.shapes import (
     CAST_METHODS,
     DEFAULT_FLOAT,
@@ -87,7 +87,7 @@ NAMED_LIST = "named-list"
 
 def elements_of(fact: Fact) -> tuple[Fact, ...] | None:
     """A sequence's elements as far as shapes may trust them."""
-    if fact.kind not in (Kind.SEQUENCE, Kind.SIZE) or fact.value == NAMED_LIST:
+    if fact.kind not in (Kind.SEQUENCE, Kind.SIZE) or fact.value in (NAMED_LIST, EACH):
         return None
     return fact.elements
 
@@ -989,6 +989,41 @@ def select(x: Fact, dim: Dim, index: Dim) -> Out:
 # -- joining and splitting ---------------------------------------------------------------
 
 
+def each_tensor(fact: Fact | None) -> Fact | None:
+    """The element of a list whose elements are all alike (of unknown number), when it is a tensor of known shape."""
+    if fact is None or fact.kind is not Kind.SEQUENCE or fact.value != EACH or not fact.elements:
+        return None
+    element = fact.elements[0]
+    return element if element.is_tensor and element.shape else None
+
+
+def cat_each(x: Fact, dim: Dim) -> Out:
+    """`torch.cat` of a list of tensors like `x` (where it runs on, the list is not empty)."""
+    shape = x.shape
+    assert shape is not None
+    d = wrap(dim, len(shape))
+    result = (*shape[:d], mul(symbol(), shape[d]) if shape[d] != 0 else 0, *shape[d + 1 :])
+    return Out(result, x.dtype, contiguous_strides(result) if is_contiguous(shape, x.strides) else None)
+
+
+def stack_each(x: Fact, dim: Dim) -> Out:
+    shape = x.shape
+    assert shape is not None
+    d = wrap(dim, len(shape) + 1)
+    result = (*shape[:d], symbol(), *shape[d:])
+    return Out(result, x.dtype, contiguous_strides(result))
+
+
+def _joined(a: Args, name: str) -> Result:
+    tensors = a.fact(0, "tensors")
+    alike = each_tensor(tensors)
+    dim = a.dim(1, "axis" if name == "concatenate" else "dim", 0)
+    if alike is not None:
+        return stack_each(alike, dim) if name == "stack" else cat_each(alike, dim)
+    items = _tensor_list(tensors)
+    return stack(items, dim) if name == "stack" else cat(items, dim)
+
+
 def _tensor_list(fact: Fact | None) -> list[Fact]:
     elements = elements_of(fact) if fact is not None and fact.kind is Kind.SEQUENCE else None
     if elements is None:
@@ -1728,10 +1763,10 @@ METHODS.update(
 # torch.<name>(...) functions that are not simply the method with the tensor first.
 FUNCTIONS: dict[str, Callable[[Args], Result]] = {
     "where": _where,
-    "cat": lambda a: cat(_tensor_list(a.fact(0, "tensors")), a.dim(1, "dim", 0)),
-    "concat": lambda a: cat(_tensor_list(a.fact(0, "tensors")), a.dim(1, "dim", 0)),
-    "concatenate": lambda a: cat(_tensor_list(a.fact(0, "tensors")), a.dim(1, "axis", 0)),
-    "stack": lambda a: stack(_tensor_list(a.fact(0, "tensors")), a.dim(1, "dim", 0)),
+    "cat": lambda a: _joined(a, "cat"),
+    "concat": lambda a: _joined(a, "concat"),
+    "concatenate": lambda a: _joined(a, "concatenate"),
+    "stack": lambda a: _joined(a, "stack"),
     "hstack": lambda a: hstack(_tensor_list(a.fact(0, "tensors"))),
     "vstack": lambda a: vstack(_tensor_list(a.fact(0, "tensors"))),
     "einsum": lambda a: _einsum(a),
