@@ -35,7 +35,8 @@ from torchlint.infer.shapes import is_contiguous
 from torchlint.rules import ALL_RULES
 
 T = TypeVar("T")
-SHAPE_RULES = [rule for rule in ALL_RULES if rule.code.startswith("TL5")]
+SHAPE_RULES = [rule for rule in ALL_RULES if rule.code.startswith("TL5")]  # errors, and TL509's warning
+_SIZE_WARNING = "that is different to the input size"  # what torch warns where a loss broadcasts
 HEADER = ["import torch", "import torch.nn as nn", "import torch.nn.functional as F"]
 
 
@@ -79,6 +80,7 @@ class Program:
     lines: list[str] = field(default_factory=lambda: list(HEADER))
     ops: list[str] = field(default_factory=list)  # the template of each generated line
     failure: tuple[int, str, str, frozenset[str]] | None = None  # line, exception type, message, codes allowed
+    warned: set[int] = field(default_factory=set)  # lines where torch warned of a loss's broadcast sizes
     namespace: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -111,9 +113,13 @@ class _Builder:
             self.program.ops.append(op)
         code = compile("\n" * (first - 1) + line, "<program>", "exec")
         try:
-            with warnings.catch_warnings(), _uninitialised_memory_filled():
-                warnings.simplefilter("ignore")
-                exec(code, self.namespace)
+            with warnings.catch_warnings(record=True) as caught, _uninitialised_memory_filled():
+                warnings.simplefilter("always")
+                try:
+                    exec(code, self.namespace)
+                finally:
+                    if any(_SIZE_WARNING in str(w.message) for w in caught):
+                        self.program.warned.update(range(first, len(self.program.lines) + 1))
         except Exception as error:
             message = str(error).split("\n", 1)[0]
             # The failing line is the deepest one of the program: inside `forward` for a module's call.
@@ -810,7 +816,8 @@ class _Builder:
         return self.run(form, call, codes)
 
     def loss(self) -> bool:
-        form = self.c.pick(["cross_entropy", "nll_loss", "CrossEntropyLoss", "bce_logits", "BCELoss", "mse"])
+        form = self.c.pick(["cross_entropy", "nll_loss", "CrossEntropyLoss", "bce_logits", "BCELoss", "mse", "l1",
+                            "MSELoss", "smooth_l1"])  # fmt: skip
         a = self.operand_of((2,) if form in ("cross_entropy", "nll_loss", "CrossEntropyLoss") else (1, 2))
         if a is None:
             return self.source()
@@ -836,8 +843,11 @@ class _Builder:
                 line = f"{name} = F.binary_cross_entropy_with_logits({a}, {target})"
             elif form == "BCELoss":
                 line = f"{name} = nn.BCELoss()(torch.sigmoid({a}), {target})"
+            elif form == "MSELoss":
+                line = f"{name} = nn.MSELoss()({a}, {target})"
             else:
-                line = f"{name} = F.mse_loss({a}, {target})"
+                function = {"mse": "mse_loss", "l1": "l1_loss", "smooth_l1": "smooth_l1_loss"}[form]
+                line = f"{name} = F.{function}({a}, {target})"
         return self.run(form, line, {"TL508"})
 
     def module_class(self) -> bool:
@@ -913,6 +923,10 @@ def check(program: Program) -> Verdict:
     reported = False
     failure = program.failure
     for finding in findings:
+        if finding.code == "TL509":  # a warning: torch must have warned there, of the sizes
+            if finding.start.line not in program.warned:
+                problems.append(f"line {finding.start.line}: TL509 but torch did not warn: {finding.message}")
+            continue
         if failure is not None and finding.start.line == failure[0]:
             if finding.code not in failure[3]:
                 problems.append(f"line {failure[0]}: {finding.code} but torch's error is {failure[1]}: {failure[2]}")
