@@ -610,8 +610,10 @@ class _Builder:
     def functional(self) -> bool:
         form = self.c.pick(["linear", "conv2d", "max_pool2d", "avg_pool2d", "adaptive", "layer_norm", "embedding",
                             "pad", "one_hot", "masked_fill", "index_select", "gather", "sort", "topk", "narrow",
-                            "select", "einsum_ellipsis", "view_size", "len", "numel"])  # fmt: skip
-        ranks = {"conv2d": (4,), "max_pool2d": (3, 4), "avg_pool2d": (3, 4), "adaptive": (3, 4)}
+                            "select", "einsum_ellipsis", "view_size", "len", "numel", "interpolate",
+                            "interpolate_scale", "pool_padding", "weighted_ce"])  # fmt: skip
+        ranks = {"conv2d": (4,), "max_pool2d": (3, 4), "avg_pool2d": (3, 4), "adaptive": (3, 4), "interpolate": (3, 4),
+                 "interpolate_scale": (3, 4, 5), "pool_padding": (3, 4), "weighted_ce": (2, 3, 4)}  # fmt: skip
         a = self.operand_of(ranks.get(form, (1, 2, 3)))
         if a is None:
             return self.source()
@@ -673,6 +675,30 @@ class _Builder:
             codes = {"TL502", "TL505", "TL507"}
         elif form == "len":
             line = f"{name} = torch.zeros(len({a}), {a}.dim())"
+        elif form == "interpolate":
+            count = max(rank - 2, 1) if self.c.chance(0.85) else self.c.integer(1, 3)
+            sizes = [self.c.integer(1, 9) for _ in range(count)]
+            size = str(sizes[0]) if self.c.chance(0.3) else self.tuple_text(sizes)
+            mode = ', mode="bilinear"' if rank == 4 and self.c.chance(0.3) else ""
+            line = f"{name} = F.interpolate({a}, size={size}{mode})"
+            codes = {"TL506"}
+        elif form == "interpolate_scale":
+            factor = self.c.pick(["2", "0.5", "1.5", "(2, 3)", "0.3"])
+            line = f"{name} = F.interpolate({a}, scale_factor={factor})"
+            codes = {"TL506"}
+        elif form == "pool_padding":
+            kernel, padding = self.c.integer(1, 3), self.c.integer(0, 2)
+            pool = self.c.pick(["max_pool2d", "avg_pool2d"])
+            line = f"{name} = F.{pool}({a}, {kernel}, padding={padding})"
+            codes = {"TL506"}
+        elif form == "weighted_ce":
+            classes = shape[1] if rank >= 2 else shape[0]
+            target = (shape[0], *shape[2:]) if rank >= 2 else ()
+            index = self.fresh()
+            if not self.run("target", f"{index} = torch.randint(0, {classes}, {self.tuple_text(target)})"):
+                return False
+            line = f"{name} = F.cross_entropy({a}, {index}, weight=torch.ones({self.near(classes, 0.7)}))"
+            codes = {"TL508"}
         else:
             line = f"{name} = torch.ones({a}.numel()).view({self.dims_text(shape)})"
         return self.run(form, line, codes)
@@ -802,9 +828,17 @@ class _Builder:
         elif form in ("LSTM", "GRU", "RNN"):
             batch_first = self.c.pick(["", ", batch_first=True"])
             bidirectional = self.c.pick(["", ", bidirectional=True"])
-            ctor = f"nn.{form}({self.near(shape[-1])}, {self.c.integer(1, 4)}{batch_first}{bidirectional})"
+            hidden = self.c.integer(1, 4)
+            ctor = f"nn.{form}({self.near(shape[-1])}, {hidden}{batch_first}{bidirectional})"
+            state = ""
+            if rank == 3 and self.c.chance(0.4):  # an initial state, its batch size usually the input's
+                batch = shape[0] if batch_first else shape[1]
+                h0 = f"torch.zeros({2 if bidirectional else 1}, {self.near(batch, 0.7)}, {self.near(hidden)})"
+                state = f", ({h0}, {h0})" if form == "LSTM" else f", {h0}"
             call = (
-                f"{name}, ({name}h, {name}c) = {module}({a})" if form == "LSTM" else f"{name}, {name}h = {module}({a})"
+                f"{name}, ({name}h, {name}c) = {module}({a}{state})"
+                if form == "LSTM"
+                else f"{name}, {name}h = {module}({a}{state})"
             )
         else:
             heads = self.c.pick([1, 2])
