@@ -8,7 +8,9 @@ compares torchlint with what torch did:
 - where torch raised, torchlint reports nothing, or exactly the line's shape code at that
   line, with torch's own message in its message;
 - everywhere else torchlint reports nothing;
-- every shape (and dtype) torchlint inferred for an assignment equals the real one.
+- every shape (and dtype) torchlint inferred for an assignment equals the real one, and so do its
+  strides (those of dims of size 2 or more) and contiguity where it infers them;
+- a TL509 (a loss that broadcasts) only where torch warned of the loss's sizes.
 
 Used by tests/test_shape_differential.py (with hypothesis choices) and by
 benchmarks/shape_differential.py (with a seeded `random.Random`).
@@ -948,6 +950,7 @@ class Verdict:
     reported: bool  # torchlint reported the failure
     bindings: int  # tensor assignments torchlint saw
     known: int  # ... with a known shape
+    layouts: int = 0  # ... with known strides, compared with torch's
 
 
 def check(program: Program) -> Verdict:
@@ -970,7 +973,7 @@ def check(program: Program) -> Verdict:
         else:
             problems.append(f"line {finding.start.line}: false positive {finding.code}: {finding.message}")
     bindings = inferred_facts(source)
-    known = 0
+    known = layouts = 0
     for binding in bindings:
         value = program.namespace.get(binding.name)
         if (failure is not None and binding.start.line >= failure[0]) or binding.name.startswith("h"):
@@ -992,7 +995,8 @@ def check(program: Program) -> Verdict:
             problems.append(f"line {binding.start.line}: {binding.name} dtype {binding.dtype}, real {value.dtype}")
         if binding.strides is not None and not wrong:
             problems.extend(layout_problems(binding, value))
-    return Verdict(problems, reported, len(bindings), known)
+            layouts += 1
+    return Verdict(problems, reported, len(bindings), known, layouts)
 
 
 def layout_problems(binding: TensorBinding, value: torch.Tensor) -> list[str]:
