@@ -1,13 +1,14 @@
 """Benchmark torchlint against TorchFix, Fixit and ruff on the same corpora.
 
-    python benchmarks/compare.py [--runs 3] [--peers-venv PATH] [--corpus NAME=PATH ...]
+    python benchmarks/compare.py [--runs 3] [--peers-venv PATH] [--corpus NAME=PATH ...] [--skip-latency]
 
 Peers are installed (`pip install torchfix fixit ruff`) into their own virtual environment,
 created at --peers-venv when missing. Corpora by default: torch's `nn` sources and torchvision's
 sources (found through the installed packages, without importing them) and a generated tree of
-5,000 small PyTorch files. Each tool runs --runs times per corpus; the table gives medians of
-wall time and of peak memory (the largest process's maximum RSS), and ratios against TorchFix
-and ruff. "cold" runs start with no cache; "warm" runs follow a run that filled the cache.
+5,000 small PyTorch files; `--corpus` replaces them. Each tool runs --runs times per corpus; the
+table gives medians of wall time and of peak memory (the largest process's maximum RSS), and ratios
+against TorchFix and ruff. "cold" runs start with no cache; "warm" runs follow a run that filled the
+cache. Each row is printed as soon as it is measured.
 """
 
 from __future__ import annotations
@@ -99,16 +100,8 @@ def run_tool(name: str, command: list[str], corpus: Path, runs: int, prepare=Non
     return statistics.median(times), statistics.median(memory)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--peers-venv", type=Path, default=Path(tempfile.gettempdir()) / "torchlint-peers")
-    parser.add_argument("--corpus", action="append", default=[], metavar="NAME=PATH")
-    parser.add_argument("--skip-slow-peers", action="store_true", help="leave out Fixit and TorchFix")
-    parser.add_argument("--only", action="append", metavar="NAME", help="run only these corpora (repeatable)")
-    args = parser.parse_args()
-
-    work = Path(tempfile.mkdtemp(prefix="torchlint-bench-"))
+def default_corpora(work: Path, only: list[str] | None) -> dict[str, Path]:
+    """torch's `nn` and torchvision where installed, and the generated tree (made only when wanted)."""
     corpora: dict[str, Path] = {}
     torch_dir = package_dir("torch")
     if torch_dir is not None:
@@ -116,17 +109,50 @@ def main() -> int:
     vision = package_dir("torchvision")
     if vision is not None:
         corpora["torchvision"] = vision
-    for item in args.corpus:
-        name, _, path = item.partition("=")
-        corpora[name] = Path(path).resolve()
-    if not args.only or "generated-5000" in args.only:
+    if not only or "generated-5000" in only:
         corpora["generated-5000"] = generated_tree(work)
-    if args.only:
-        corpora = {name: path for name, path in corpora.items() if name in args.only}
+    return corpora
 
+
+def chosen_corpora(named: list[str], only: list[str] | None, work: Path) -> dict[str, Path]:
+    """`--corpus NAME=PATH` replaces the default corpora; `--only` then keeps those named."""
+    if named:
+        corpora = {}
+        for item in named:
+            name, _, path = item.partition("=")
+            corpora[name] = Path(path).resolve()
+    else:
+        corpora = default_corpora(work, only)
+    return {name: path for name, path in corpora.items() if not only or name in only}
+
+
+def print_row(name: str, files: int, tool: str, result: tuple[float, float], results: dict) -> None:
+    """One table row, printed as soon as it is measured; a ratio to a tool not yet measured is `-`."""
+    wall, peak = result
+    torchfix = results.get("TorchFix", (None, None))[0]
+    ruff = results.get("ruff", (None, None))[0]
+    faster = f"{torchfix / wall:.1f}x faster" if torchfix else "-"
+    slower = f"{wall / ruff:.1f}x ruff's time" if ruff else "-"
+    print(f"| {name} | {files} | {tool} | {wall:.2f} | {peak:.0f} | {faster} | {slower} |", flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--peers-venv", type=Path, default=Path(tempfile.gettempdir()) / "torchlint-peers")
+    parser.add_argument("--corpus", action="append", default=[], metavar="NAME=PATH", help="replaces the defaults")
+    parser.add_argument("--skip-slow-peers", action="store_true", help="leave out Fixit and TorchFix")
+    parser.add_argument("--only", action="append", metavar="NAME", help="run only these corpora (repeatable)")
+    parser.add_argument("--skip-latency", action="store_true", help="leave out the language server's latency")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="torchlint-bench-"))
+    corpora = chosen_corpora(args.corpus, args.only, work)
     bin_dir = ensure_peers(args.peers_venv)
     torchlint = [sys.executable, "-m", "torchlint", "check", "--exit-zero"]
-    rows = []
+    print(f"\n{args.runs} runs each, medians; {os.cpu_count()} cores; peak memory = largest process\n")
+    print("| corpus | files | tool | wall (s) | peak RSS (MiB) | vs TorchFix | vs ruff |")
+    print("| --- | --- | --- | --- | --- | --- | --- |", flush=True)
     for name, corpus in corpora.items():
         # Copy the corpus so caches and configs of its real location play no part.
         copy = work / "corpora" / name
@@ -135,31 +161,24 @@ def main() -> int:
         cache = copy.parent / ".torchlint_cache"
         files = sum(1 for _ in copy.rglob("*.py"))
         results: dict[str, tuple[float, float]] = {}
-        results["torchlint cold"] = run_tool(
-            name, torchlint, copy, args.runs, prepare=lambda c=cache: shutil.rmtree(c, ignore_errors=True)
-        )
-        measure([*torchlint, str(copy)], copy.parent)  # fill the cache
-        results["torchlint warm"] = run_tool(name, torchlint, copy, args.runs)
-        results["ruff"] = run_tool(name, [str(bin_dir / "ruff"), "check", "--no-cache", "--exit-zero"], copy, args.runs)
+        fill = lambda copy=copy: measure([*torchlint, str(copy)], copy.parent)  # noqa: E731
+        clear = lambda cache=cache: shutil.rmtree(cache, ignore_errors=True)  # noqa: E731
+        # (tool, command, before each run, before the first): the references first, so that every
+        # later row carries both ratios.
+        steps = [("ruff", [str(bin_dir / "ruff"), "check", "--no-cache", "--exit-zero"], None, None)]
         if not args.skip_slow_peers:
-            results["TorchFix"] = run_tool(name, [str(bin_dir / "torchfix")], copy, args.runs)
-            results["Fixit"] = run_tool(name, [str(bin_dir / "fixit"), "lint"], copy, args.runs)
-        rows.append((name, files, results))
-
-    print(f"\n{args.runs} runs each, medians; {os.cpu_count()} cores; peak memory = largest process\n")
-    print("| corpus | files | tool | wall (s) | peak RSS (MiB) | vs TorchFix | vs ruff |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
-    for name, files, results in rows:
-        torchfix = results.get("TorchFix", (None, None))[0]
-        ruff = results["ruff"][0]
-        for tool, (wall, peak) in results.items():
-            faster = f"{torchfix / wall:.1f}x faster" if torchfix else "-"
-            slower = f"{wall / ruff:.1f}x ruff's time"
-            print(f"| {name} | {files} | {tool} | {wall:.2f} | {peak:.0f} | {faster} | {slower} |")
+            steps.append(("TorchFix", [str(bin_dir / "torchfix")], None, None))
+        steps += [("torchlint cold", torchlint, clear, None), ("torchlint warm", torchlint, None, fill)]
+        if not args.skip_slow_peers:
+            steps.append(("Fixit", [str(bin_dir / "fixit"), "lint"], None, None))
+        for tool, command, prepare, first in steps:
+            if first is not None:
+                first()
+            results[tool] = run_tool(name, command, copy, args.runs, prepare)
+            print_row(name, files, tool, results[tool], results)
     latency = ROOT / "benchmarks" / "lsp_latency.py"
-    if latency.exists():
-        print("\nLanguage server latency (didChange → publishDiagnostics):")
-        sys.stdout.flush()
+    if latency.exists() and not args.skip_latency:
+        print("\nLanguage server latency (didChange → publishDiagnostics):", flush=True)
         subprocess.run([sys.executable, str(latency)], check=False)
     shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -60,11 +60,11 @@ def serve(token_ids, checkpoint_path):
 
 
 def export_embeddings(path):
-    model = TextClassifier(1000, 4)
+    model = TextClassifier(1000, 4).to(device)
     table = torch.arange(10)
-    offsets = torch.arange(10)
+    offsets = torch.arange(10, device=device)
     table.to(device)  # TL107: the result is dropped
     print("table", table.shape())  # TL104: `shape` is not a method
     probs = model.forward(table, offsets)  # TL304: skips the module's hooks
-    np.save(path, probs.numpy())  # TL203: the output requires grad
+    np.save(path, probs.numpy())  # TL203, TL401: the output requires grad and may be on the GPU
     return torch.permute(model.embed.weight.detach(), 1, 0)  # TL105: dims as one tuple

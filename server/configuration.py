@@ -31,7 +31,13 @@ class Configuration:
         """What applies without a pyproject.toml: every rule, under the editor settings."""
         overrides = self.editor.overrides()
         select = tuple(overrides.select) if overrides.select is not None else ("ALL",)
-        return Settings(root=Path.cwd(), select=select, ignore=tuple(overrides.ignore))
+        return Settings(
+            root=Path.cwd(),
+            select=select,
+            extend_select=tuple(overrides.extend_select),
+            ignore=tuple(overrides.ignore),
+            snippet_mode=bool(overrides.snippet_mode),
+        )
 
     def settings_for(self, path: str | None) -> tuple[Settings, ConfigError | None]:
         """The settings the CLI would lint a document's file with (None: not a file, the defaults), and

@@ -13,11 +13,11 @@ from typing import NamedTuple
 from lsprotocol import types
 
 from torchlint.diagnostics import Applicability, Diagnostic, Fix, Severity
+from torchlint.links import rule_url
 
 from .positions import LineIndex
 
 SOURCE = "torchlint"
-RULE_DOCS_URL = "https://torchlint.dev/rules/{code}"
 
 SEVERITIES = {
     Severity.ERROR: types.DiagnosticSeverity.Error,
@@ -48,7 +48,7 @@ def to_lsp(diagnostic: Diagnostic, index: LineIndex, version: int) -> types.Diag
         message=diagnostic.message,
         severity=SEVERITIES[diagnostic.severity],
         code=diagnostic.code,
-        code_description=types.CodeDescription(href=RULE_DOCS_URL.format(code=diagnostic.code)),
+        code_description=types.CodeDescription(href=rule_url(diagnostic.code, diagnostic.name)),
         source=SOURCE,
         data={"version": version, "fixes": [_fix_data(fix, index) for fix in fixes]},
     )

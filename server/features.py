@@ -124,7 +124,7 @@ def create_server() -> TorchlintServer:
         binding = None
         if name is not None:
             binding = binding_for(await ls.facts_for(document), name[0], at)
-        text = hover_text(findings, name[0] if name else None, binding)
+        text = hover_text(findings, name[0] if name else None, binding, ls.markdown)
         if text is None:
             return None
         if binding is not None and name is not None:

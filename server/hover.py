@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 NAME = re.compile(r"[^\W\d]\w*(?:\.[^\W\d]\w*)*")
 SEPARATOR = "\n\n---\n\n"
+FENCE = re.compile(r"^\s*(```|~~~)")
 
 
 def name_at(text: str, column: int) -> tuple[str, int, int] | None:
@@ -52,13 +53,28 @@ def rule_documentation(code: str) -> str | None:
     return None
 
 
-def hover_text(findings: Sequence[Diagnostic], name: str | None, binding: TensorBinding | None) -> str | None:
-    """Markdown for the hovered spot: the tensor's facts first, then each finding's rule."""
+def plain(markdown: str) -> str:
+    """Markdown for a client that shows hovers as plain text (eglot without markdown-mode): no fence lines,
+    the code they held indented instead."""
+    lines, fenced = [], False
+    for line in markdown.splitlines():
+        if FENCE.match(line):
+            fenced = not fenced
+        else:
+            lines.append(f"    {line}" if fenced and line else line)
+    return "\n".join(lines)
+
+
+def hover_text(
+    findings: Sequence[Diagnostic], name: str | None, binding: TensorBinding | None, markdown: bool = True
+) -> str | None:
+    """The hovered spot, in Markdown or plain text: the tensor's facts first, then each finding's rule."""
     parts = []
     if name is not None and binding is not None:
-        parts.append(f"```text\n{name}: {binding.describe()}\n```")
+        facts = f"{name}: {binding.describe()}"
+        parts.append(f"```text\n{facts}\n```" if markdown else facts)
     for code in dict.fromkeys(d.code for d in findings):
         documentation = rule_documentation(code)
         if documentation is not None:
-            parts.append(documentation.rstrip("\n"))
-    return SEPARATOR.join(parts) if parts else None
+            parts.append((documentation if markdown else plain(documentation)).rstrip("\n"))
+    return (SEPARATOR if markdown else "\n\n").join(parts) if parts else None

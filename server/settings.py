@@ -18,12 +18,19 @@ DEFAULT_DEBOUNCE_MS = 300
 @dataclass(frozen=True)
 class EditorSettings:
     select: tuple[str, ...] | None = None  # replaces the file's `select`
+    extend_select: tuple[str, ...] = ()  # added to the file's `extend-select`
     ignore: tuple[str, ...] = ()  # added to the file's `ignore`
+    snippet_mode: bool | None = None  # replaces the file's `snippet-mode`
     debounce_ms: int = DEFAULT_DEBOUNCE_MS
     inlay_hints: bool = True
 
     def overrides(self) -> Overrides:
-        return Overrides(select=list(self.select) if self.select is not None else None, ignore=list(self.ignore))
+        return Overrides(
+            select=list(self.select) if self.select is not None else None,
+            extend_select=list(self.extend_select),
+            ignore=list(self.ignore),
+            snippet_mode=self.snippet_mode,
+        )
 
 
 def section(raw: object) -> Mapping[str, object]:
@@ -60,8 +67,22 @@ def _flag(value: object, key: str) -> bool:
     return value
 
 
-_PARSERS = {"select": _codes, "ignore": _codes, "debounceMs": _debounce, "inlayHints": _flag}
-_FIELDS = {"select": "select", "ignore": "ignore", "debounceMs": "debounce_ms", "inlayHints": "inlay_hints"}
+_PARSERS = {
+    "select": _codes,
+    "extendSelect": _codes,
+    "ignore": _codes,
+    "snippetMode": _flag,
+    "debounceMs": _debounce,
+    "inlayHints": _flag,
+}
+_FIELDS = {
+    "select": "select",
+    "extendSelect": "extend_select",
+    "ignore": "ignore",
+    "snippetMode": "snippet_mode",
+    "debounceMs": "debounce_ms",
+    "inlayHints": "inlay_hints",
+}
 
 
 def parse_settings(*layers: object) -> tuple[EditorSettings, list[str]]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 _EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>TL\d{3}(?:\s*,\s*TL\d{3})*)")
-_HEADER = re.compile(r"#\s*(?P<key>runtime|device|stand-in):\s*(?P<value>.+)$")
+_HEADER = re.compile(r"#\s*(?P<key>fixed-runtime|runtime|device|stand-in):\s*(?P<value>.+)$")
 _RAISES = re.compile(r"raises (?P<type>[A-Za-z_.]+): (?P<message>.+)$")
 
 
@@ -20,6 +20,8 @@ class Fixture:
     device: str | None
     stand_in: str | None
     expected: frozenset[tuple[int, str]]
+    # How the fixed snapshot must behave, where that is not `ok` (a refused malicious checkpoint).
+    fixed_runtime: str = "ok"
 
     @property
     def id(self) -> str:
@@ -33,6 +35,10 @@ class Fixture:
     def raises(self) -> tuple[str, str] | None:
         match = _RAISES.match(self.runtime)
         return (match["type"], match["message"]) if match else None
+
+    def after_fix(self) -> Fixture:
+        """This fixture as its fixed snapshot must behave."""
+        return replace(self, runtime=self.fixed_runtime)
 
 
 def parse(path: Path) -> Fixture:
@@ -51,7 +57,14 @@ def parse(path: Path) -> Fixture:
             expected.update((number, code.strip()) for code in match["codes"].split(","))
     if "runtime" not in headers:
         raise ValueError(f"{path}: no `# runtime:` header")
-    return Fixture(path, headers["runtime"], headers.get("device"), headers.get("stand-in"), frozenset(expected))
+    return Fixture(
+        path,
+        headers["runtime"],
+        headers.get("device"),
+        headers.get("stand-in"),
+        frozenset(expected),
+        headers.get("fixed-runtime", "ok"),
+    )
 
 
 def all_fixtures() -> list[Fixture]:

@@ -1019,7 +1019,7 @@ def layout_problems(binding: TensorBinding, value: torch.Tensor) -> list[str]:
 
 def _states(message: str, torch_message: str) -> bool:
     """Does torchlint's message state torch's? A size bound to a name (`n5 = x.size(0)`) stands for its value."""
-    if torch_message in message:
+    if torch_message.removesuffix(".") in message:  # its final period gives way to the shapes' origins
         return True
     stated = message.split("; ", 1)[0]
     pattern = re.sub(r"\bn\d+(?!\d)", r"\\d+", re.escape(stated))  # also in `n6x4`

@@ -15,19 +15,30 @@ from torchlint.cli import main
 SOURCE = "import torch\na = torch.Tensor([1, 2])\n"
 ROOT = Path(__file__).resolve().parent.parent
 
-# Runs the CLI in a fresh interpreter and reports whether LibCST was imported.
+# Runs the CLI in a fresh interpreter and reports whether LibCST was imported, in that process or in
+# the worker processes it forks (they inherit the import hook, which leaves a mark in a file).
 PROBE = """
-import sys
+import os, sys
+MARK = sys.argv.pop(1)
+class Probe:
+    def find_spec(self, name, path=None, target=None):
+        if name == "libcst":
+            with open(MARK, "a") as mark:
+                mark.write(f"{os.getpid()}\\n")
+        return None
+sys.meta_path.insert(0, Probe())
 from torchlint.cli import main
 code = main(sys.argv[1:])
-print("LIBCST-IMPORTED" if "libcst" in sys.modules else "LIBCST-NOT-IMPORTED")
+print("LIBCST-IMPORTED" if os.path.exists(MARK) else "LIBCST-NOT-IMPORTED")
 sys.exit(code)
 """
 
 
 def probe(cwd: Path, *args: str) -> tuple[int, str]:
+    mark = cwd / "libcst-imported.txt"
+    mark.unlink(missing_ok=True)
     result = subprocess.run(
-        [sys.executable, "-c", PROBE, "check", "-j", "1", *args], cwd=cwd, capture_output=True, text=True
+        [sys.executable, "-c", PROBE, str(mark), "check", "-j", "1", *args], cwd=cwd, capture_output=True, text=True
     )
     return result.returncode, result.stdout
 

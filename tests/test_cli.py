@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -20,8 +21,14 @@ w = torch.Tensor(4, 6)
 CLEAN = "import torch\n\nx = torch.tensor([1, 2])\n"
 
 
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = main(args)
+def run(args: list[str], capsys: pytest.CaptureFixture[str], stdin: bytes | None = None) -> tuple[int, str, str]:
+    saved = sys.stdin
+    if stdin is not None:
+        sys.stdin = io.TextIOWrapper(io.BytesIO(stdin))
+    try:
+        code = main(args)
+    finally:
+        sys.stdin = saved
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -41,7 +48,7 @@ def test_text_output_lines_and_summary(project: Path, capsys: pytest.CaptureFixt
     lines = out.splitlines()
     assert lines[0].startswith("pkg/bad.py:3:5: TL101 ")
     assert lines[1].startswith("pkg/bad.py:4:5: TL102 ")
-    assert lines[-1] == "Found 2 problems in 1 file."
+    assert lines[-2:] == ["Found 2 problems in 1 file.", "[*] 2 fixable with the `--fix` option."]
     assert "\x1b[" not in out  # no colour when not a terminal
 
 
@@ -210,3 +217,60 @@ def test_rules_and_explain(capsys: pytest.CaptureFixture[str]) -> None:
     assert "cannot assign module before Module.__init__() call" in out
     code, _, err = run(["explain", "TL999"], capsys)
     assert code == 2 and "unknown rule" in err
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "why"),
+    [
+        (b"# -*- coding: uft-8 -*-\nimport torch\n", 1, "unknown encoding: uft-8"),
+        (b"#!/usr/bin/env python\n# vim: set fileencoding=rot13 :\n", 2, "encoding problem: rot13"),
+        (b"\xef\xbb\xbf# coding: latin-1\nx = 1\n", 1, "encoding problem: utf-8"),
+    ],
+)
+def test_bad_encoding_declaration_is_a_syntax_error_finding(
+    project: Path, capsys: pytest.CaptureFixture[str], data: bytes, line: int, why: str
+) -> None:
+    """CPython rejects these files with a SyntaxError: a TL001 finding, and the other files are still linted."""
+    (project / "pkg" / "cookie.py").write_bytes(data)
+    code, out, err = run(["check", "pkg"], capsys)
+    assert code == 1, err
+    assert f"pkg/cookie.py:{line}:1: TL001 Syntax error: {why}" in out
+    assert "pkg/bad.py:3:5: TL101" in out
+    assert err == ""
+    code, out, _ = run(["check", "--output-format", "json", "-", "--stdin-filename", "x.py"], capsys, stdin=data)
+    assert code == 1
+    assert [(d["code"], d["line"]) for d in json.loads(out)] == [("TL001", line)]
+
+
+def test_undecodable_and_missing_files_stay_errors(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "pkg" / "latin.py").write_bytes(b"# coding: utf-8\nx = '\xff'\n")
+    code, out, err = run(["check", "pkg/latin.py", "pkg/missing.py"], capsys)
+    assert code == 2
+    assert "pkg/latin.py: cannot decode as utf-8" in err and "pkg/missing.py: no such file" in err
+    assert "TL001" not in out
+
+
+def test_fixable_findings_are_marked_as_in_ruff(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`[*]` after the code where `--fix` would fix the finding, and ruff's closing line with the count."""
+    (project / "pkg" / "unsafe.py").write_text(
+        "import torch\nmodel = torch.nn.Linear(2, 2)\nopt = torch.optim.SGD(model.parameters())\n"
+        "for x in range(3):\n    model(torch.ones(2)).sum().backward()\n    opt.step()\n"
+    )
+    code, out, _ = run(["check", "--no-cache", "pkg"], capsys)
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0].startswith("pkg/bad.py:3:5: TL101 [*] `torch.Tensor(data)`")
+    assert lines[1].startswith("pkg/bad.py:4:5: TL102 [*] `torch.Tensor(4, 6)`")
+    assert lines[2].startswith("pkg/unsafe.py:5:5: TL201 Gradients accumulate")  # an unsafe fix: no mark
+    assert lines[3:] == [
+        "Found 3 problems in 2 files.",
+        "[*] 2 fixable with the `--fix` option.",
+        "1 hidden fix can be enabled with --unsafe-fixes.",
+    ]
+    _, out, _ = run(["check", "--no-cache", "--unsafe-fixes", "pkg"], capsys)
+    assert "pkg/unsafe.py:5:5: TL201 [*] Gradients" in out
+    assert out.splitlines()[-1] == "[*] 3 fixable with the `--fix --unsafe-fixes` option."
+    _, out, _ = run(["check", "--no-cache", "pkg/clean.py"], capsys)
+    assert out == "All checks passed!\n"
+    _, out, _ = run(["check", "--no-cache", "--select", "TL201", "pkg"], capsys)
+    assert "[*]" not in out

@@ -45,6 +45,33 @@ def test_cli_select_overrides_config(tree: Path, capsys: pytest.CaptureFixture[s
     assert found == [("src/m.py", "TL102")]
 
 
+@pytest.mark.parametrize(
+    ("config", "flags", "expected"),
+    [
+        ('ignore = ["TL102"]\n', ["--select", "TL102"], ["TL102"]),
+        ('select = ["TL101"]\nignore = ["TL1"]\n', ["--select", "TL1"], ["TL101", "TL102"]),
+        ('extend-select = ["TL101"]\nselect = ["TL4"]\n', ["--select", "TL102"], ["TL102"]),
+        ('ignore = ["TL102"]\n', ["--select", "TL1", "--ignore", "TL101"], ["TL102"]),
+        ('ignore = ["TL102"]\n', ["--extend-select", "TL102"], ["TL101"]),
+        ('ignore = ["TL102"]\n', ["--ignore", "TL101"], []),
+    ],
+)
+def test_cli_select_replaces_the_config_selection(
+    tree: Path, capsys: pytest.CaptureFixture[str], config: str, flags: list[str], expected: list[str]
+) -> None:
+    """As in ruff, a command-line --select starts the selection afresh: the file's select, extend-select
+    and ignore no longer apply; --extend-select and --ignore alone only adjust the file's selection."""
+    write_config(tree, config)
+    _, found, _ = lint([*flags, "src/m.py"], capsys)
+    assert [code for _, code in found] == expected
+
+
+def test_cli_select_keeps_per_file_ignores(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_config(tree, 'ignore = ["TL102"]\n\n[tool.torchlint.per-file-ignores]\n"src/*" = ["TL101"]\n')
+    _, found, _ = lint(["--select", "TL1", "src/m.py"], capsys)
+    assert found == [("src/m.py", "TL102")]
+
+
 def test_nearest_pyproject_wins(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write_config(tree, 'ignore = ["TL101"]\n')
     write_config(tree / "src" / "sub", 'ignore = ["TL102"]\n')
@@ -147,3 +174,15 @@ def test_explicit_config_file(tree: Path, capsys: pytest.CaptureFixture[str]) ->
     other.write_text('[tool.torchlint]\nselect = ["TL101"]\n')
     _, found, _ = lint(["--config", "other.toml", "src/m.py"], capsys)
     assert found == [("src/m.py", "TL101")]
+
+
+def test_config_file_without_table_is_said(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A --config file without [tool.torchlint] is not silently ignored: a warning, then the defaults (as ruff)."""
+    (tree / "other.toml").write_text("[project]\nname = 'x'\n\n[tool.ruff]\nline-length = 100\n")
+    code, found, err = lint(["--config", "other.toml", "src/m.py"], capsys)
+    assert code == 1
+    assert found == [("src/m.py", "TL101"), ("src/m.py", "TL102")]
+    assert err == "torchlint: warning: other.toml has no [tool.torchlint] table; the defaults apply\n"
+    (tree / "other.toml").write_text('[tool.torchlint]\nselect = ["TL101"]\n')
+    code, found, err = lint(["--config", "other.toml", "src/m.py"], capsys)
+    assert (code, found, err) == (1, [("src/m.py", "TL101")], "")

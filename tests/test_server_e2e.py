@@ -40,7 +40,7 @@ pytestmark = pytest.mark.asyncio
 
 SERVER = [sys.executable, "-m", "torchlint", "server"]
 WAIT_S = 20.0
-RULE_URL = "https://torchlint.dev/rules/{}"
+RULE_URL = "https://github.com/torchlint/torchlint/blob/main/docs/rules.md#{}"  # the rule's section
 FIX_ALL = "source.fixAll.torchlint"
 
 SAMPLE = (
@@ -345,7 +345,8 @@ async def test_findings_on_open_change_and_close(profile: Profile, tmp_path: Pat
         for diagnostic in found:
             assert diagnostic.source == "torchlint"
             assert diagnostic.code_description is not None
-            assert diagnostic.code_description.href == RULE_URL.format(diagnostic.code)
+            name = {"TL401": "numpy-on-cuda-tensor", "TL101": "tensor-constructor-with-data"}[str(diagnostic.code)]
+            assert diagnostic.code_description.href == RULE_URL.format(f"{str(diagnostic.code).lower()}-{name}")
             assert diagnostic.data["version"] == 1
         assert (numpy.range.end.line, numpy.range.end.character) == (2, 13)
         if not profile.pull:
@@ -509,6 +510,27 @@ async def test_hover_shows_rule_docs_and_tensor_facts(profile: Profile, tmp_path
         assert on_both.contents.value.index(x.describe()) < on_both.contents.value.index("# TL401")
 
         assert await client.hover(uri, 0, 6) is None  # the space in `import torch`
+
+
+def plaintext_hover() -> types.ClientCapabilities:
+    """A client that shows hovers as plain text, as eglot 1.9 without markdown-mode does."""
+    capabilities = push_utf16()
+    assert capabilities.text_document is not None
+    capabilities.text_document.hover = types.HoverClientCapabilities(content_format=[types.MarkupKind.PlainText])
+    return capabilities
+
+
+async def test_hover_in_plain_text_has_no_markdown(tmp_path: Path) -> None:
+    uri = (tmp_path / "hover.py").as_uri()
+    x = next(b for b in inferred_facts(SAMPLE) if b.name == "x")
+    async with session(Profile("plaintext-hover", plaintext_hover, "utf-16", pull=False)) as client:
+        client.open(uri, SAMPLE)
+        await client.findings(uri)
+        on_both = await client.hover(uri, 2, 4)  # the `x` of `x.numpy()`: facts, then the rule
+        assert on_both is not None and isinstance(on_both.contents, types.MarkupContent)
+        assert on_both.contents.kind == types.MarkupKind.PlainText
+        assert on_both.contents.value.startswith(f"x: {x.describe()}\n\n# TL401 numpy-on-cuda-tensor")
+        assert "```" not in on_both.contents.value and "\n---\n" not in on_both.contents.value
 
 
 async def test_inlay_hints_answered_and_switchable(profile: Profile, tmp_path: Path) -> None:

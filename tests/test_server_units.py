@@ -16,6 +16,7 @@ from lsprotocol import types
 from torchlint.api import TensorBinding, inferred_facts
 from torchlint.config import DEFAULT_TIMEOUT, Settings
 from torchlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Position, Severity
+from torchlint.links import rule_url
 from torchlint.server.actions import CommentMap, fix_title, wanted, whole_text_edit, workspace_edit
 from torchlint.server.configuration import Configuration
 from torchlint.server.convert import QuickFix, read_data, to_lsp
@@ -252,6 +253,23 @@ def test_settings_layers_sections_and_problems() -> None:
     assert any("TL999" in p for p in problems) and any("debounce_ms" in p for p in problems)
 
 
+def test_settings_extend_select_and_snippet_mode(tmp_path: Path) -> None:
+    settings, problems = parse_settings({"extendSelect": ["TL601"], "snippetMode": True})
+    assert problems == [] and settings == EditorSettings(extend_select=("TL601",), snippet_mode=True)
+    assert parse_settings({"snippetMode": "yes"})[0].snippet_mode is None
+    (tmp_path / "pyproject.toml").write_text('[tool.torchlint]\nselect = ["TL1"]\n', encoding="utf-8")
+    path = tmp_path / "a.py"
+    config = Configuration()
+    config.reload(settings)
+    for resolved in (config.settings_for(str(path))[0], config.settings_for(None)[0]):
+        assert resolved.snippet_mode and "TL601" in resolved.codes_for(path)
+    assert "TL101" in config.settings_for(str(path))[0].codes_for(path)  # the file's select still counts
+    config.reload(EditorSettings(snippet_mode=False))
+    assert not config.settings_for(str(path))[0].snippet_mode and "TL601" not in config.settings_for(str(path))[
+        0
+    ].codes_for(path)
+
+
 def test_pushed_settings_count_only_the_torchlint_table() -> None:
     assert pushed_section({"python": {"x": 1}, "torchlint": {"debounceMs": 5}}) == {"debounceMs": 5}
     assert pushed_section({"python": {"x": 1}}) is None and pushed_section(None) is None
@@ -300,7 +318,7 @@ def test_diagnostic_carries_code_link_version_and_fixes_in_client_units() -> Non
     assert converted.severity == types.DiagnosticSeverity.Information
     assert converted.code == "TL102" and converted.source == "torchlint"
     assert converted.code_description is not None
-    assert converted.code_description.href == "https://torchlint.dev/rules/TL102"
+    assert converted.code_description.href == rule_url("TL102", "n")
     assert converted.range == span(lsp(0, column), lsp(0, column + 15))  # column - 1 + 1 for the emoji
     version, fixes = read_data(converted.data) or (None, [])
     assert version == 7
@@ -418,6 +436,10 @@ def test_hover_text_and_ranges() -> None:
     assert text.count("# TL401 numpy-on-cuda-tensor") == 1
     assert (rule_documentation("TL001") or "").startswith("# TL001 syntax-error")
     assert rule_documentation("XX999") is None and hover_text([], None, None) is None
+    plain_text = hover_text([finding], "x", binding("x", 2, 1), markdown=False)
+    assert plain_text is not None and plain_text.startswith("x: Tensor cuda requires_grad\n\n# TL401")
+    assert "```" not in plain_text and "~~~" not in plain_text and "\n---\n" not in plain_text
+    assert "\n    preds = model(x.to(device)).argmax(1).cpu().numpy()\n" in plain_text  # indented, not fenced
 
 
 def test_shape_label_formats_a_known_shape() -> None:
@@ -470,7 +492,7 @@ def test_worker_lints_and_fixes_markdown_as_the_cli_does() -> None:
 # A worker with two extra requests: one that dies as a native crash would, one that never answers.
 FAULTY_WORKER = """
 import os, signal, time
-from server import worker
+from torchlint.server import worker
 worker.HANDLERS["crash"] = lambda: os.kill(os.getpid(), signal.SIGSEGV)
 worker.HANDLERS["hang"] = lambda: time.sleep(60)
 worker.main()

@@ -61,7 +61,8 @@ def _agree(setup: list[str], expr: str, codes: Collection[str], claimed: bool | 
     if findings or must:
         assert len(findings) == 1, case
         code, at, message = findings[0]
-        assert code in codes and at == line and message.startswith(error), case
+        assert code in codes and at == line and message.startswith(error.removesuffix(".")), case
+        assert ".;" not in message, case
 
 
 LAYER_CALLS = [

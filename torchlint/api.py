@@ -30,6 +30,7 @@ class TensorBinding:
     shape: tuple | None
     dtype: str | None
     strides: tuple | None = None  # in elements, as `Tensor.stride()`; None where the layout is not known
+    cell: int | None = None  # in a notebook, the cell `start` and `end` are in (1-based among all cells)
 
     def describe(self) -> str:
         """`Tensor[64, 3, 32, 32] float32 cuda`, leaving out what is unknown."""
@@ -49,8 +50,9 @@ def lint(source: str, path: str = "<string>", rules: Sequence[Rule] = ALL_RULES)
     return lint_source(source, path, rules)
 
 
-def inferred_facts(source: str) -> list[TensorBinding]:
-    """Every tensor-valued assignment target with its facts, in source order; [] if it does not parse."""
+def inferred_facts(source: str, seed: dict[str, Fact] | None = None) -> list[TensorBinding]:
+    """Every tensor-valued assignment target with its facts, in source order; [] if it does not parse.
+    `seed`: names a snippet uses unimported (`torch`, `nn`...), as for `lint_source`."""
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError:
@@ -58,7 +60,7 @@ def inferred_facts(source: str) -> list[TensorBinding]:
     found: dict[int, tuple[cst.BaseExpression, str, Fact]] = {}
     # What `forward` bound when analysed again for calls with known input shapes, by target.
     targeted: dict[int, tuple[cst.BaseExpression, str, list[Fact]]] = {}
-    analyzer = Analyzer(module, {})
+    analyzer = Analyzer(module, {}, seed=seed)
     # Every call is evaluated, as the shape rules do, so that module calls in any expression are seen.
     analyzer.dispatch[cst.Call] = [analyzer.evaluator.fact]  # type: ignore[list-item]
 

@@ -17,7 +17,7 @@ from torchlint import __version__
 from torchlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Position, Severity
 
 FOLDER = ".torchlint_cache"
-_FORMAT = 1
+_FORMAT = 2
 
 
 def fingerprint(codes: Sequence[str], options: Sequence[tuple[str, str]] = ()) -> str:
@@ -38,6 +38,7 @@ def _fix_to_json(fix: Fix) -> dict:
         "title": fix.title,
         "applicability": fix.applicability.value,
         "edits": [[e.start.line, e.start.column, e.end.line, e.end.column, e.replacement] for e in fix.edits],
+        "rebinds": list(fix.rebinds),
     }
 
 
@@ -45,7 +46,8 @@ def _fix_from_json(data: dict) -> Fix:
     edits = tuple(
         Edit(Position(a, b), Position(c, d), text) for a, b, c, d, text in data["edits"] if isinstance(text, str)
     )
-    return Fix(str(data["title"]), Applicability(data["applicability"]), edits)
+    rebinds = tuple(name for name in data["rebinds"] if isinstance(name, str))
+    return Fix(str(data["title"]), Applicability(data["applicability"]), edits, rebinds)
 
 
 def _to_json(d: Diagnostic) -> dict:

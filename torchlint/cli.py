@@ -10,11 +10,12 @@ from pathlib import Path
 
 from torchlint import __version__
 from torchlint.config import ConfigError, ConfigResolver, Overrides, check_selectors
-from torchlint.diagnostics import INTERNAL_ERROR_CODE, UNPARSABLE
+from torchlint.diagnostics import INTERNAL_ERROR_CODE, UNPARSABLE, Diagnostic
 from torchlint.files import discover
 from torchlint.output import plural, progress_bar, write_json, write_statistics, write_text, write_with_source
 from torchlint.runner import FixMode, RunResult, check_stdin, default_jobs, lint_paths
 from torchlint.selection import SelectionError, changed_since, in_shard, parse_shard
+from torchlint.source import SourceError, decode, split_lines
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 COMMANDS = ("check", "rules", "explain", "server", "shapes")
@@ -64,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     explain_parser = commands.add_parser("explain", help="show a rule's documentation")
     explain_parser.add_argument("code")
     shapes_parser = commands.add_parser("shapes", help="print a file with each tensor assignment's inferred shape")
-    shapes_parser.add_argument("file")
+    shapes_parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (walked like `check`)")
     return parser
 
 
@@ -78,14 +79,21 @@ def _check(args: argparse.Namespace) -> int:
         respect_gitignore=False if args.no_respect_gitignore else None,
     )
     resolver = ConfigResolver(overrides, config_file=args.config)
+    for warning in resolver.warnings:
+        _warn(warning)
     if args.paths == [Path("-")]:
         return _check_stdin(args, resolver)
     files = list(discover(args.paths, resolver, force_exclude=args.force_exclude))
+    if not files:
+        _warn(_nothing_found(args.paths))
     try:
-        files = _narrow(files, args)
+        narrowed = _narrow(files, args)
     except SelectionError as error:
         print(f"torchlint: error: {error}", file=sys.stderr)
         return EXIT_ERROR
+    if files and not narrowed:
+        _warn(f"{_narrowing(args)} selected none of the {plural(len(files), 'file')} found")
+    files = narrowed
     mode = None
     if args.fix or args.fix_only or args.diff:
         mode = FixMode(write=not args.diff, unsafe=args.unsafe_fixes)
@@ -100,24 +108,10 @@ def _check(args: argparse.Namespace) -> int:
         print(f"Fixed {plural(result.fixed, 'problem')}.")
         refused = any(d.message.endswith(UNPARSABLE) for d in result.diagnostics)
         return EXIT_ERROR if result.errors or result.internal_errors else EXIT_FINDINGS if refused else EXIT_OK
-    if args.statistics:
-        write_statistics(result.diagnostics, sys.stdout)
-    elif args.output_format == "json":
-        write_json(result.diagnostics, sys.stdout)
-    elif args.output_format == "github":
-        from torchlint.formats import github
-
-        sys.stdout.write(github.render(result.diagnostics))
-    elif args.output_format == "sarif":
-        from torchlint.formats import sarif
-
-        sys.stdout.write(sarif.render(result.diagnostics, Path.cwd()))
-    elif args.show_source:
-        write_with_source(result.diagnostics, sys.stdout, fixed=result.fixed if mode else None)
-    else:
-        write_text(result.diagnostics, sys.stdout, verbose=args.verbose, fixed=result.fixed if mode else None)
-        if result.hidden_unsafe and not args.unsafe_fixes:
-            print(f"{plural(result.hidden_unsafe, 'hidden fix', 'hidden fixes')} can be enabled with --unsafe-fixes.")
+    fixed = result.fixed if mode else None
+    _report(result.diagnostics, args, fixed=fixed, checked=result.checked, unread=result.files - result.checked)
+    if _plain_text(args) and result.hidden_unsafe and not args.unsafe_fixes:
+        print(f"{plural(result.hidden_unsafe, 'hidden fix', 'hidden fixes')} can be enabled with --unsafe-fixes.")
     if result.errors or result.internal_errors:
         return EXIT_ERROR
     if result.diagnostics and not args.exit_zero:
@@ -125,25 +119,101 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _plain_text(args: argparse.Namespace) -> bool:
+    return args.output_format == "text" and not args.statistics and not args.show_source
+
+
+def _report(
+    diagnostics: list[Diagnostic],
+    args: argparse.Namespace,
+    *,
+    fixed: int | None = None,
+    checked: int | None = None,
+    unread: int = 0,
+    sources: dict[str, list[str]] | None = None,
+) -> None:
+    """Findings in the format the options ask for; `sources` gives the text of files not on disk (stdin)."""
+    if args.statistics:
+        write_statistics(diagnostics, sys.stdout, checked, unread)
+    elif args.output_format == "json":
+        write_json(diagnostics, sys.stdout)
+    elif args.output_format == "github":
+        from torchlint.formats import github
+
+        sys.stdout.write(github.render(diagnostics))
+    elif args.output_format == "sarif":
+        from torchlint.formats import sarif
+
+        sys.stdout.write(sarif.render(diagnostics, Path.cwd()))
+    elif args.show_source:
+        write_with_source(diagnostics, sys.stdout, fixed, checked, unread, sources=sources)
+    else:
+        write_text(
+            diagnostics,
+            sys.stdout,
+            verbose=args.verbose,
+            fixed=fixed,
+            checked=checked,
+            unread=unread,
+            unsafe=args.unsafe_fixes,
+        )
+
+
 def _check_stdin(args: argparse.Namespace, resolver: ConfigResolver) -> int:
-    """`torchlint check - --stdin-filename nb.ipynb`: findings to stdout, or with --fix the fixed text."""
+    """`torchlint check - --stdin-filename nb.ipynb`: findings as the output options ask, the fixes as a
+    diff with --diff, or with --fix the fixed text (findings then go to stderr)."""
     name = args.stdin_filename or "-"
+    data = sys.stdin.buffer.read()
     fixing = args.fix or args.fix_only
-    fix = FixMode(write=False, unsafe=args.unsafe_fixes) if fixing else None
-    outcome, fixed_text = check_stdin(sys.stdin.buffer.read(), name, resolver, fix)
+    fix = FixMode(write=False, unsafe=args.unsafe_fixes) if fixing or args.diff else None
+    outcome, fixed_text = check_stdin(data, name, resolver, fix)
     if outcome.error is not None:
         print(f"torchlint: error: {outcome.error}", file=sys.stderr)
         return EXIT_ERROR
-    if fixed_text is not None:
-        sys.stdout.write(fixed_text)
+    internal = any(d.code == INTERNAL_ERROR_CODE for d in outcome.diagnostics)
+    if args.diff:
+        sys.stdout.write(outcome.diff)
+        if outcome.fixed:
+            print(f"Would fix {plural(outcome.fixed, 'problem')}.", file=sys.stderr)
+        return EXIT_ERROR if internal else EXIT_FINDINGS if outcome.diff else EXIT_OK
+    if fixing:
+        if fixed_text is None:  # nothing could be fixed (a bad encoding declaration): the input, unchanged
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+        else:
+            sys.stdout.write(fixed_text)
         write_text(outcome.diagnostics, sys.stderr, fixed=outcome.fixed)
-    elif args.output_format == "json":
-        write_json(outcome.diagnostics, sys.stdout)
     else:
-        write_text(outcome.diagnostics, sys.stdout, verbose=args.verbose)
-    if any(d.code == INTERNAL_ERROR_CODE for d in outcome.diagnostics):
+        _report(outcome.diagnostics, args, sources={name: split_lines(_readable(data, name))})
+    if internal:
         return EXIT_ERROR
     return EXIT_FINDINGS if outcome.diagnostics and not args.exit_zero and not args.fix_only else EXIT_OK
+
+
+def _readable(data: bytes, name: str) -> str:
+    """Standard input's text for --show-source, even where its encoding declaration is bad."""
+    try:
+        return decode(data, name)
+    except SourceError:
+        return data.decode("utf-8", "replace")
+
+
+def _warn(message: str) -> None:
+    print(f"torchlint: warning: {message}", file=sys.stderr)
+
+
+def _nothing_found(paths: list[Path]) -> str:
+    """Why discovery found nothing: named files that --force-exclude dropped, or folders without Python files."""
+    if all(path.exists() and not path.is_dir() for path in paths):
+        return f"{', '.join(map(str, paths))}: excluded by the configuration (--force-exclude); 0 files to check"
+    return f"No Python files found under {', '.join(map(str, paths))}"
+
+
+def _narrowing(args: argparse.Namespace) -> str:
+    parts = ([f"--diff-base {args.diff_base}"] if args.diff_base else []) + (
+        [f"--shard {args.shard}"] if args.shard else []
+    )
+    return " with ".join(parts)
 
 
 def _narrow(files: list[Path], args: argparse.Namespace) -> list[Path]:
@@ -185,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "shapes":
             from torchlint.shapes_command import run as show_shapes
 
-            return show_shapes(args.file)
+            return show_shapes(args.paths)
         from torchlint.docs import explain, rules_listing
         from torchlint.rules import RULES_BY_CODE
 

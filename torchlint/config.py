@@ -36,11 +36,19 @@ _BOOL_KEYS = {  # key: (Settings field, default)
     "snippet-mode": ("snippet_mode", False),
 }
 _KNOWN_KEYS = frozenset(
-    (*_LIST_KEYS, *_BOOL_KEYS, "per-file-ignores", "snippet-aliases", "per-file-timeout", *_RULE_OPTION_KEYS)
+    (
+        *_LIST_KEYS,
+        *_BOOL_KEYS,
+        "per-file-ignores",
+        "snippet-aliases",
+        "snippet-tabs",
+        "per-file-timeout",
+        *_RULE_OPTION_KEYS,
+    )
 )
 DEFAULT_TIMEOUT = 20.0  # seconds one file may take before it is reported as TL003 and skipped
 NOTEBOOKS = (".ipynb",)
-MARKDOWN = (".md", ".markdown")
+MARKDOWN = (".md", ".markdown", ".qmd")  # .qmd: Quarto documents, `{python}` chunks run by Jupyter
 DOCUMENTS = NOTEBOOKS + MARKDOWN
 DEFAULT_SNIPPET_ALIASES = {
     "torch": "torch",
@@ -49,6 +57,7 @@ DEFAULT_SNIPPET_ALIASES = {
     "np": "numpy",
     "optim": "torch.optim",
 }
+DEFAULT_SNIPPET_TABS = ("pytorch",)  # d2lbook framework tabs analysed in notebooks and Markdown
 _VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
 _DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 
@@ -94,6 +103,7 @@ class Settings:
     per_file_timeout: float = DEFAULT_TIMEOUT
     snippet_mode: bool = False  # .py files too use the snippet aliases (`torch`, `nn`, `F`... unimported)
     snippet_aliases: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SNIPPET_ALIASES), hash=False)
+    snippet_tabs: tuple[str, ...] = DEFAULT_SNIPPET_TABS  # `%%tab pytorch` cells analysed; other tabs skipped
     _rules_cache: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
@@ -176,6 +186,7 @@ class Overrides:
     exclude: list[str] | None = None
     extend_exclude: list[str] = field(default_factory=list)
     respect_gitignore: bool | None = None
+    snippet_mode: bool | None = None
 
 
 def _list_of_strings(table: dict, key: str, where: str) -> list[str]:
@@ -227,6 +238,9 @@ def settings_from_table(table: dict, path: Path, overrides: Overrides) -> Settin
         isinstance(k, str) and k.isidentifier() and isinstance(v, str) and _DOTTED.match(v) for k, v in aliases.items()
     ):
         raise ConfigError(f'{where}: `snippet-aliases` must map names to modules, like {{ F = "torch.nn.functional" }}')
+    tabs = table.get("snippet-tabs", list(DEFAULT_SNIPPET_TABS))
+    if not isinstance(tabs, list) or not all(isinstance(t, str) and re.fullmatch(r"\w+", t) for t in tabs):
+        raise ConfigError(f'{where}: `snippet-tabs` must be a list of tab names, like ["pytorch"]')
     timeout = table.get("per-file-timeout", DEFAULT_TIMEOUT)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
         raise ConfigError(f"{where}: `per-file-timeout` must be a positive number of seconds, got {timeout!r}")
@@ -245,6 +259,7 @@ def settings_from_table(table: dict, path: Path, overrides: Overrides) -> Settin
             extend_exclude=tuple(values.get("extend-exclude", [])),
             target_torch_version=target,
             snippet_aliases=dict(aliases),
+            snippet_tabs=tuple(tabs),
             per_file_timeout=float(timeout),
             **flags,
         ),
@@ -253,16 +268,24 @@ def settings_from_table(table: dict, path: Path, overrides: Overrides) -> Settin
 
 
 def _merge(settings: Settings, overrides: Overrides) -> Settings:
+    """Command-line options over the file's, as in ruff: a `--select` starts the rule selection afresh,
+    so the file's `select`, `extend-select` and `ignore` no longer apply (`per-file-ignores` still do);
+    without one, `--extend-select` and `--ignore` add to the file's."""
+    if overrides.select is not None:
+        select, extend_select, ignore = tuple(overrides.select), (), ()
+    else:
+        select, extend_select, ignore = settings.select, settings.extend_select, settings.ignore
     return replace(
         settings,
-        select=tuple(overrides.select) if overrides.select is not None else settings.select,
-        extend_select=settings.extend_select + tuple(overrides.extend_select),
-        ignore=settings.ignore + tuple(overrides.ignore),
+        select=select,
+        extend_select=extend_select + tuple(overrides.extend_select),
+        ignore=ignore + tuple(overrides.ignore),
         exclude=tuple(overrides.exclude) if overrides.exclude is not None else settings.exclude,
         extend_exclude=settings.extend_exclude + tuple(overrides.extend_exclude),
         respect_gitignore=(
             overrides.respect_gitignore if overrides.respect_gitignore is not None else settings.respect_gitignore
         ),
+        snippet_mode=overrides.snippet_mode if overrides.snippet_mode is not None else settings.snippet_mode,
         _rules_cache={},
     )
 
@@ -276,8 +299,11 @@ class ConfigResolver:
         self._by_dir: dict[Path, Settings] = {}
         self._by_path: dict[str, Settings] = {}
         self._forced: Settings | None = None
+        self.warnings: list[str] = []  # for the front to show: the run goes on
         if config_file is not None:
             table = read_table(config_file)
+            if table is None:
+                self.warnings.append(f"{config_file} has no [tool.torchlint] table; the defaults apply")
             self._forced = settings_from_table(table or {}, config_file.resolve(), overrides)
         self._default = _merge(Settings(root=self.cwd), overrides)
 

@@ -42,6 +42,9 @@ class Fix:
     title: str
     applicability: Applicability
     edits: tuple[Edit, ...]
+    # Names whose value the fix changes (`x.to(d)` -> `x = x.to(d)`): findings derived from their old
+    # facts are stale once it applies, so the fixer applies it alone and re-lints (see fixer.py).
+    rebinds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 from torchlint.engine import ANALYSIS_LIMIT, INTERNAL_ERROR, SYNTAX_ERROR
 from torchlint.rules import ALL_RULES
 from torchlint.rules.base import Rule
@@ -53,7 +58,31 @@ def rules_markdown() -> str:
     return "\n".join(sections)
 
 
-if __name__ == "__main__":
-    import sys
+QUICK_START = ["check", "--no-cache", "examples/"]  # the README's `torchlint examples/`, without a cache
+_RULES_BLOCK = re.compile(r"(<!-- rules-table:[^\n]*-->\n)(.*?)(<!-- /rules-table -->)", re.S)
+_OUTPUT_BLOCK = re.compile(
+    r"(<!-- quick-start-output:[^\n]*-->\n```text\n)(.*?)(```\n<!-- /quick-start-output -->)", re.S
+)
 
-    print(rules_markdown() if "--rules-md" in sys.argv else rule_table(), end="")
+
+def quick_start_output(root: Path) -> str:
+    """What `torchlint examples/` prints in the checkout at `root` (plain text: not a terminal)."""
+    command = [sys.executable, "-m", "torchlint", *QUICK_START]
+    return subprocess.run(command, cwd=root, capture_output=True, text=True, check=False).stdout
+
+
+def update_readme(text: str, output: str) -> str:
+    """The README with its generated parts made current: the rules table and the quick start's output."""
+    for block, body in ((_RULES_BLOCK, rule_table()), (_OUTPUT_BLOCK, output)):
+        if not block.search(text):
+            raise ValueError(f"README.md lacks the block {block.pattern[:40]}...")
+        text = block.sub(lambda match, body=body: match.group(1) + body + match.group(3), text)
+    return text
+
+
+if __name__ == "__main__":
+    if "--update-readme" in sys.argv:  # rewrite README.md's generated parts in place, in a checkout
+        readme = Path(__file__).resolve().parent.parent / "README.md"
+        readme.write_text(update_readme(readme.read_text(encoding="utf-8"), quick_start_output(readme.parent)))
+    else:
+        print(rules_markdown() if "--rules-md" in sys.argv else rule_table(), end="")

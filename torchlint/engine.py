@@ -19,6 +19,7 @@ from torchlint.infer.facts import Device, Fact
 from torchlint.positions import positions as locate
 from torchlint.positions import statement_lines
 from torchlint.rules.base import Rule
+from torchlint.snippets import jupytext
 from torchlint.source import split_lines
 
 SYNTAX_ERROR = (SYNTAX_ERROR_CODE, "syntax-error")
@@ -109,7 +110,7 @@ class _FixResolver:
             Edit(self._position(e.start), self._position(e.end), e.text.replace(fixes.INDENT, self._indent(e.start)))
             for e in pending.edits
         )
-        return Fix(pending.title, pending.applicability, edits)
+        return Fix(pending.title, pending.applicability, edits, pending.rebinds)
 
 
 _NESTING = ("too many nested parentheses", "too many levels of indentation", "too many statically nested blocks")
@@ -178,6 +179,8 @@ def lint_source(
     """
     if noqa.file_disabled(source):
         return []
+    if displays is None and path.endswith(".py"):
+        displays = jupytext.displays(source)
     if seed is None and "torch" not in source:
         rules = ()
     rules = [r for r in rules if not r.requires or any(text in source for text in r.requires)]

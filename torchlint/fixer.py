@@ -1,6 +1,9 @@
 """Applying fixes to a source text: non-overlapping edits, re-linted until nothing more applies.
 
 The CLI (`--fix`, `--diff`) and the language server's fix-all both come through here.
+A fix that changes what a name holds (`Fix.rebinds`) is applied alone, and first: the other
+findings were derived from that name's old facts, so they are re-linted before any of them
+applies (as ruff isolates fixes, iterating up to its limit).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from torchlint.infer.facts import Fact
 from torchlint.rules.base import Rule
 from torchlint.source import LINE_BREAK
 
-MAX_PASSES = 10
+MAX_PASSES = 100  # ruff's iteration limit; each fix that rebinds a name takes a pass of its own
 
 
 def line_starts(source: str) -> list[int]:
@@ -49,6 +52,14 @@ def apply_fixes(source: str, fixes: Iterable[Fix]) -> tuple[str, int]:
     for start, end, text in sorted(taken, key=lambda s: (s[0], s[1]), reverse=True):
         source = source[:start] + text + source[end:]
     return source, applied
+
+
+def batch(candidates: list[Diagnostic]) -> list[Diagnostic]:
+    """What one pass applies: the first fix that rebinds a name, alone; else every candidate."""
+    for diagnostic in candidates:
+        if diagnostic.fix is not None and diagnostic.fix.rebinds:
+            return [diagnostic]
+    return candidates
 
 
 def _overlaps(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
@@ -95,7 +106,7 @@ def fix_source(
     refused: set[tuple[str, int, int]] = set()
     diagnostics = lint(current)
     for _ in range(MAX_PASSES):
-        candidates = [d for d in diagnostics if applicable(d.fix, unsafe) and _key(d) not in refused]
+        candidates = batch([d for d in diagnostics if applicable(d.fix, unsafe) and _key(d) not in refused])
         if not candidates:
             break
         new, applied = apply_fixes(current, [d.fix for d in candidates])  # type: ignore[misc]

@@ -34,6 +34,7 @@ class PendingFix:
     title: str
     applicability: Applicability
     edits: tuple[PendingEdit, ...]
+    rebinds: tuple[str, ...] = ()
 
 
 def replace(node: cst.CSTNode, text: str) -> PendingEdit:
@@ -62,8 +63,38 @@ def delete_lines(statement: cst.CSTNode) -> PendingEdit:
     return PendingEdit(Anchor(statement, LINE_START), Anchor(statement, NEXT_LINE), "")
 
 
-def fix(title: str, applicability: Applicability, *edits: PendingEdit) -> PendingFix:
-    return PendingFix(title, applicability, edits)
+def append(expression: cst.BaseExpression, text: str) -> PendingEdit:
+    """`text` (a method chain such as `.cpu()`) after `expression`, parenthesised where it binds looser."""
+    if isinstance(expression, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)):
+        return insert_after(expression, text)
+    return replace(expression, f"({code(expression)}){text}")
+
+
+def wrap_in_block(statement: cst.SimpleStatementLine, header: str, body: str, unit: str) -> PendingEdit:
+    """Replace the one-line `statement` by `header` (`with torch.no_grad():`) and `body` indented under it.
+
+    `unit` is one level of the file's indentation (LibCST's `Module.default_indent`).
+    """
+    return PendingEdit(
+        Anchor(statement, LINE_START), Anchor(statement, NEXT_LINE), f"{INDENT}{header}\n{INDENT}{unit}{body}\n"
+    )
+
+
+def single_line_statement(node: cst.CSTNode, parents: list[cst.CSTNode]) -> cst.SimpleStatementLine | None:
+    """The statement line that is just `node` (`x += 1`, or a call `x.add_(1)`), written on one line."""
+    if len(parents) < 2:
+        return None
+    small, line = (parents[0], parents[1]) if isinstance(node, cst.Call) else (node, parents[0])
+    if isinstance(node, cst.Call) and not (isinstance(small, cst.Expr) and small.value is node):
+        return None
+    if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1 or line.body[0] is not small:
+        return None
+    return line if "\n" not in statement_text(line) else None
+
+
+def fix(title: str, applicability: Applicability, *edits: PendingEdit, rebinds: tuple[str, ...] = ()) -> PendingFix:
+    """`rebinds`: the names whose value the fix changes (the fixer applies such a fix alone)."""
+    return PendingFix(title, applicability, edits, rebinds)
 
 
 def code(node: cst.CSTNode) -> str:

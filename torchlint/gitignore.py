@@ -1,99 +1,83 @@
-"""A .gitignore matcher: enough of git's rules for deciding which files a lint run skips."""
+"""Which paths git ignores, for deciding which files a lint run skips.
+
+The patterns are compiled by `pathspec`'s GitIgnoreSpec (git's wildmatch, as black and other tools use
+it); this module finds the files they come from and applies them as git does: each .gitignore below
+its own folder, a deeper file's decision over a shallower one's, the repository's `.git/info/exclude`
+under them all, and a folder decided for itself (`gen/**` ignores what is inside `gen`, not `gen`, so
+a later `!keep.py` can still bring back `gen/keep.py`), which pathspec's `match_file` does not do for
+folders. tests/test_gitignore.py compares the result with git itself.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
+from pathspec import GitIgnoreSpec
 
-@dataclass(frozen=True)
-class _Pattern:
-    regex: re.Pattern[str]
-    negated: bool
-    dir_only: bool
-
-
-def _translate(glob: str) -> str:
-    """Git wildmatch → regex: `*` and `?` stay in one path segment, `**` spans segments."""
-    out = []
-    i = 0
-    while i < len(glob):
-        c = glob[i]
-        if glob.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-            continue
-        if glob.startswith("/**", i) and i + 3 == len(glob):
-            out.append("/.*")
-            i += 3
-            continue
-        if glob.startswith("**", i):
-            out.append(".*")
-            i += 2
-            continue
-        if c == "*":
-            out.append("[^/]*")
-        elif c == "?":
-            out.append("[^/]")
-        elif c == "[":
-            end = glob.find("]", i + 1)
-            if end == -1:
-                out.append(re.escape(c))
-            else:
-                body = glob[i + 1 : end].replace("\\", "\\\\")
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append(f"[{body}]")
-                i = end
-        elif c == "\\" and i + 1 < len(glob):
-            i += 1
-            out.append(re.escape(glob[i]))
-        else:
-            out.append(re.escape(c))
-        i += 1
-    return "".join(out)
+# An ignore file's patterns, in file order: pathspec's regex, the same anchored at the end, and whether
+# the pattern ignores (or, negated, re-includes).
+Patterns = tuple[tuple[re.Pattern[str], re.Pattern[str], bool], ...]
 
 
-def parse(text: str) -> list[_Pattern]:
-    patterns = []
-    for raw in text.splitlines():
-        line = raw.rstrip()
-        if raw.endswith("\\ "):
-            line = raw
-        if not line or line.startswith("#"):
+def _compile(lines: list[str]) -> Patterns:
+    """Each line as pathspec's GitIgnoreSpec compiles it; a line git cannot use either (`!`) is skipped."""
+    compiled = []
+    for line in lines:
+        try:
+            (pattern,) = GitIgnoreSpec.from_lines([line]).patterns or (None,)
+        except ValueError:
             continue
-        negated = line.startswith("!")
-        if negated or line.startswith("\\"):
-            line = line[1:]
-        dir_only = line.endswith("/")
-        line = line.rstrip("/")
-        if not line:
-            continue
-        anchored = "/" in line
-        line = line.lstrip("/")
-        prefix = "" if anchored else "(?:.*/)?"
-        patterns.append(_Pattern(re.compile(f"^{prefix}{_translate(line)}$"), negated, dir_only))
-    return patterns
+        if pattern is not None and pattern.regex is not None and pattern.include is not None:
+            compiled.append((pattern.regex, re.compile(f"(?:{pattern.regex.pattern})\\Z"), pattern.include))
+    return tuple(compiled)
+
+
+def _read(file: Path) -> Patterns | None:
+    try:
+        if not file.is_file():
+            return None
+        text = file.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    return _compile(text.splitlines())
+
+
+def _matches(regex: re.Pattern[str], at_end: re.Pattern[str], relative: str, is_dir: bool) -> bool:
+    """Whether a pattern matches this path itself, as git decides for a file or a folder.
+
+    pathspec's regexes are searched for, and match a prefix of what they ignore: the `ps_d` group is the
+    slash after a folder the pattern names (`build/`, `build`), and a pattern ending in `/**` matches up to
+    the slash after its folder, for what is inside it. A match through a folder above the path is not the
+    path's own: git never looks inside an ignored folder (the pruned walk, or `check_parents`, stands for
+    that), and a later negation of the path must not be undone by it."""
+    match = regex.search(relative)
+    if match is not None and ("ps_d" not in regex.groupindex or match.start("ps_d") == -1):
+        return True  # the whole path, or something inside a `dir/**`, or `*`/`**`
+    if not is_dir:
+        return False
+    match = at_end.search(relative + "/")  # the folder itself, named as a folder
+    return match is not None and "ps_d" in regex.groupindex and match.start("ps_d") != -1
 
 
 class GitIgnore:
-    """The .gitignore files from the repository root down, each applying below its own folder."""
+    """The ignore files of each repository a run meets, read once each."""
 
     def __init__(self) -> None:
-        self._by_dir: dict[Path, list[_Pattern]] = {}
+        self._by_dir: dict[Path, Patterns | None] = {}
+        self._excludes: dict[Path, Patterns | None] = {}
         self._roots: dict[Path, Path | None] = {}
 
-    def _patterns(self, folder: Path) -> list[_Pattern]:
-        cached = self._by_dir.get(folder)
-        if cached is None:
-            file = folder / ".gitignore"
-            try:
-                cached = parse(file.read_text(encoding="utf-8", errors="replace")) if file.is_file() else []
-            except OSError:
-                cached = []
-            self._by_dir[folder] = cached
-        return cached
+    def _spec(self, folder: Path) -> Patterns | None:
+        if folder not in self._by_dir:
+            self._by_dir[folder] = _read(folder / ".gitignore")
+        return self._by_dir[folder]
+
+    def _exclude(self, root: Path) -> Patterns | None:
+        """`.git/info/exclude`: the repository's own ignore patterns, which no commit shares."""
+        if root not in self._excludes:
+            self._excludes[root] = _read(root / ".git" / "info" / "exclude")
+        return self._excludes[root]
 
     def repo_root(self, folder: Path) -> Path | None:
         if folder not in self._roots:
@@ -104,22 +88,21 @@ class GitIgnore:
         return self._roots[folder]
 
     def ignored(self, path: Path, is_dir: bool, *, check_parents: bool = False) -> bool:
-        """Whether git would ignore `path` (absolute), by the .gitignore files above it in its repo."""
+        """Whether git would ignore `path` (absolute), by the ignore files above it in its repository.
+        With `check_parents`, also when a folder above it is ignored (git then never looks inside)."""
         root = self.repo_root(path.parent)
-        if root is None:
+        if root is None or path == root:
             return False
         between = list(reversed([p for p in path.parents if p != root and root in p.parents]))
         if check_parents and any(self.ignored(folder, True) for folder in between):
             return True
-        return self._matches(path, is_dir, [root, *between])
-
-    def _matches(self, path: Path, is_dir: bool, folders: list[Path]) -> bool:
-        result = False
-        for folder in folders:
+        decided = False
+        sources = [(root, self._exclude(root))] + [(folder, self._spec(folder)) for folder in [root, *between]]
+        for folder, patterns in sources:
+            if patterns is None:
+                continue
             relative = path.relative_to(folder).as_posix()
-            for pattern in self._patterns(folder):
-                if pattern.dir_only and not is_dir:
-                    continue
-                if pattern.regex.match(relative):
-                    result = not pattern.negated
-        return result
+            for regex, at_end, include in patterns:  # the last pattern that matches decides, deeper files last
+                if _matches(regex, at_end, relative, is_dir):
+                    decided = include
+        return decided

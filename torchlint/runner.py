@@ -8,16 +8,16 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from torchlint.cache import Cache, fingerprint
-from torchlint.config import DEFAULT_TIMEOUT, DOCUMENTS, ConfigResolver, Settings
-from torchlint.diagnostics import INTERNAL_ERROR_CODE, Applicability, Diagnostic
-from torchlint.source import SourceError, SourceFile, decode_file, read_file
+from torchlint.config import DEFAULT_SNIPPET_TABS, DEFAULT_TIMEOUT, DOCUMENTS, ConfigResolver, Settings
+from torchlint.diagnostics import INTERNAL_ERROR_CODE, SYNTAX_ERROR_CODE, Applicability, Diagnostic, Position, Severity
+from torchlint.snippets import d2lbook
+from torchlint.source import EncodingDeclarationError, SourceError, SourceFile, decode_file, read_file
 from torchlint.writer import WriteError, write_if_unchanged
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ class FileOutcome:
     error: str | None = None  # the file could not be read, or its fix not written
     fixed: int = 0
     diff: str = ""
+    checked: bool = True  # False when the file could not be read (or is not a valid notebook)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class FixMode:
 @dataclass
 class RunResult:
     files: int = 0
+    checked: int = 0  # files read and analysed (or found in the cache)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     fixed: int = 0
@@ -73,6 +75,8 @@ class FileTask:
     mode: FixMode | None = None
     cache_root: str | None = None
     timeout: float = DEFAULT_TIMEOUT
+    tabs: tuple[str, ...] = DEFAULT_SNIPPET_TABS  # d2lbook tabs analysed in notebooks and Markdown
+    default_tab: str | None = None  # the tab of a d2lbook book's unmarked cells (its config.ini)
 
 
 @contextmanager
@@ -95,15 +99,23 @@ def time_bound(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def lint_file(task: FileTask) -> FileOutcome:
-    """One file, in whatever process runs it. The engine (and LibCST) is imported only on a cache miss."""
+def lint_file(task: FileTask, started: Callable[[], None] | None = None) -> FileOutcome:
+    """One file, in whatever process runs it. The engine (and LibCST) is imported only on a cache miss;
+    `started` is called when the analysis (the part under the time bound) begins."""
     path = task.path
     try:
         source = read_file(Path(path))
+    except EncodingDeclarationError as error:
+        return FileOutcome(path, [declaration_finding(path, error)])
     except SourceError as error:
-        return FileOutcome(path, error=str(error))
+        return FileOutcome(path, error=str(error), checked=False)
     cache = Cache(Path(task.cache_root)) if task.cache_root is not None and task.mode is None else None
-    key = fingerprint(task.codes, (*task.options, ("snippet-aliases", repr(task.aliases))))
+    extra = (
+        ("snippet-aliases", repr(task.aliases)),
+        ("snippet-tabs", repr(task.tabs)),
+        ("default-tab", repr(task.default_tab)),
+    )
+    key = fingerprint(task.codes, (*task.options, *extra))
     if cache is not None:
         cached = cache.get(key, source.data, path)
         if cached is not None:
@@ -111,16 +123,25 @@ def lint_file(task: FileTask) -> FileOutcome:
     from torchlint.engine import AnalysisTimeout, analysis_limit
     from torchlint.snippets.notebook import NotebookError
 
+    if started is not None:
+        started()
     try:
         with time_bound(task.timeout):
             outcome = _document(task, source) if is_document_name(path) else _python(task, source)
     except NotebookError as error:
-        return FileOutcome(path, error=str(error))
+        return FileOutcome(path, error=str(error), checked=False)
     except AnalysisTimeout:
         return FileOutcome(path, [analysis_limit(path, f"it took longer than {task.timeout:g} s (per-file-timeout)")])
     if cache is not None and not any(d.code == INTERNAL_ERROR_CODE for d in outcome.diagnostics):
         cache.put(key, source.data, outcome.diagnostics)
     return outcome
+
+
+def declaration_finding(path: str, error: EncodingDeclarationError) -> Diagnostic:
+    """A bad encoding declaration is what CPython makes of it, a syntax error (TL001), so the run goes on."""
+    message = f"Syntax error: {str(error).removeprefix(f'{path}: ')} (in the encoding declaration)"
+    start, end = Position(error.line, 1), Position(error.line, len(error.text) + 1)
+    return Diagnostic(path, SYNTAX_ERROR_CODE, "syntax-error", message, Severity.ERROR, start, end)
 
 
 def _rules(task: FileTask) -> list[Rule]:
@@ -150,8 +171,19 @@ def _document(task: FileTask, source: SourceFile) -> FileOutcome:
     rules, options = _rules(task), dict(task.options)
     aliases = dict(task.aliases) if task.aliases is not None else DEFAULT_ALIASES
     if task.mode is None:
-        return FileOutcome(task.path, lint_document(source.text, task.path, rules, aliases, options))
-    fixed = fix_document(source.text, task.path, rules, aliases, unsafe=task.mode.unsafe, options=options)
+        return FileOutcome(
+            task.path, lint_document(source.text, task.path, rules, aliases, options, task.tabs, task.default_tab)
+        )
+    fixed = fix_document(
+        source.text,
+        task.path,
+        rules,
+        aliases,
+        unsafe=task.mode.unsafe,
+        options=options,
+        tabs=task.tabs,
+        default_tab=task.default_tab,
+    )
     return _finish(task, source, fixed.text, fixed.fixed, fixed.diagnostics)
 
 
@@ -162,19 +194,20 @@ def _finish(task: FileTask, source: SourceFile, new: str, fixed: int, remaining:
     if new == source.text:
         return result
     if not task.mode.write:
-        lines = difflib.unified_diff(
-            source.text.splitlines(keepends=True), new.splitlines(keepends=True), task.path, task.path
-        )
-        result.diff = "".join(
-            line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
-        )
+        result.diff = unified_diff(source.text, new, task.path)
         return result
     try:
         write_if_unchanged(Path(task.path), source.data, source.encode(new))
     except WriteError as error:
-        unchanged = lint_file(FileTask(task.path, task.codes, task.options, task.aliases))
+        unchanged = lint_file(replace(task, mode=None, cache_root=None))
         return FileOutcome(task.path, unchanged.diagnostics, error=str(error))
     return result
+
+
+def unified_diff(old: str, new: str, path: str) -> str:
+    """What `--diff` prints for one file (empty when nothing changes)."""
+    lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), path, path)
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
 def default_jobs() -> int:
@@ -189,16 +222,14 @@ def lint_paths(
     cache: Path | None = None,
     advance: Callable[[], None] = lambda: None,
 ) -> RunResult:
-    """`cache` is the folder holding `.torchlint_cache` (None: no cache); `advance` is called per file."""
+    """`cache` is the folder holding `.torchlint_cache` (None: no cache); `advance` is called per file.
+    Files are linted in worker processes (one for a few files), so that a file past its `per-file-timeout`
+    can be ended even inside the native parser (see torchlint/workers.py)."""
+    from torchlint import workers
+
     root = str(cache) if cache is not None else None
     tasks = [_task(path, resolver, mode, root) for path in files]
-    if jobs > 1 and len(tasks) >= _PARALLEL_THRESHOLD:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            outcomes = pool.map(lint_file, tasks, chunksize=max(1, len(tasks) // (jobs * 8)))
-            result = _collect(outcomes, advance)
-    else:
-        result = _collect((lint_file(task) for task in tasks), advance)
-    return result
+    return _collect(workers.run(tasks, jobs if len(tasks) >= _PARALLEL_THRESHOLD else 1), advance)
 
 
 def _task(path: Path, resolver: ConfigResolver, mode: FixMode | None, cache_root: str | None) -> FileTask:
@@ -215,6 +246,8 @@ def task_for(path: Path, settings: Settings, mode: FixMode | None = None, cache_
         mode,
         cache_root,
         settings.per_file_timeout,
+        settings.snippet_tabs,
+        d2lbook.default_tab(str(path)) if is_document_name(str(path)) else None,
     )
 
 
@@ -223,6 +256,7 @@ def _collect(outcomes: Iterable[FileOutcome], advance: Callable[[], None]) -> Ru
     for outcome in outcomes:
         advance()
         result.files += 1
+        result.checked += outcome.checked
         if outcome.error is not None:
             result.errors.append(outcome.error)
         result.diagnostics.extend(outcome.diagnostics)
@@ -230,24 +264,30 @@ def _collect(outcomes: Iterable[FileOutcome], advance: Callable[[], None]) -> Ru
         if outcome.diff:
             result.diffs.append(outcome.diff)
     result.diagnostics.sort(key=lambda d: d.sort_key)
+    result.errors.sort()  # outcomes arrive as workers finish them
     return result
 
 
 def check_stdin(
     data: bytes, name: str, resolver: ConfigResolver, fix: FixMode | None = None
 ) -> tuple[FileOutcome, str | None]:
-    """Source from standard input, linted (and fixed) as if it were the file `name`; the fixed text, if fixing."""
+    """Source from standard input, linted (and fixed) as if it were the file `name`; the fixed text, if fixing
+    (and its diff in the outcome)."""
     from torchlint.snippets.notebook import NotebookError
 
     try:
         source = decode_file(data, name)
+    except EncodingDeclarationError as error:
+        return FileOutcome(name, [declaration_finding(name, error)]), None
     except SourceError as error:
         return FileOutcome(name, error=str(error)), None
     task = _task(Path(name), resolver, None, None)
     try:
         if fix is None:
             return (_document(task, source) if is_document_name(name) else _python(task, source)), None
-        return _fixed_text(task, source, name, fix.unsafe)
+        outcome, text = _fixed_text(task, source, name, fix.unsafe)
+        outcome.diff = unified_diff(source.text, text, name)
+        return outcome, text
     except NotebookError as error:
         return FileOutcome(name, error=str(error)), None
 
@@ -261,7 +301,16 @@ def _fixed_text(task: FileTask, source: SourceFile, name: str, unsafe: bool) -> 
     rules, options = _rules(task), dict(task.options)
     aliases = dict(task.aliases) if task.aliases is not None else None
     if is_document_name(name):
-        fixed = fix_document(source.text, name, rules, aliases or {}, unsafe=unsafe, options=options)
+        fixed = fix_document(
+            source.text,
+            name,
+            rules,
+            aliases or {},
+            unsafe=unsafe,
+            options=options,
+            tabs=task.tabs,
+            default_tab=task.default_tab,
+        )
         return FileOutcome(name, fixed.diagnostics, fixed=fixed.fixed), fixed.text
     facts = seed(aliases) if aliases is not None else None
     outcome = fix_source(source.text, name, rules, unsafe=unsafe, seed=facts, options=options)

@@ -21,6 +21,28 @@ class SourceError(Exception):
     """The file could not be read or decoded; the message says why."""
 
 
+class EncodingDeclarationError(SourceError):
+    """A PEP 263 declaration that CPython rejects (`# coding: uft-8`): a syntax error in the file at `line`,
+    not a file that cannot be read."""
+
+    def __init__(self, message: str, line: int, text: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.text = text  # the declaration's line
+
+
+# PEP 263: the declaration is a comment on line 1 or 2 matching this (tokenize's own pattern).
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")
+
+
+def _declaration(data: bytes) -> tuple[int, str] | None:
+    """The line number and text of the encoding declaration, if the file has one."""
+    for number, line in enumerate(data.removeprefix(codecs.BOM_UTF8).splitlines()[:2], start=1):
+        if _COOKIE.match(line):
+            return number, line.decode("latin-1")
+    return None
+
+
 @dataclass(frozen=True)
 class SourceFile:
     """A file's text, with what is needed to write it back as it was encoded."""
@@ -38,12 +60,21 @@ def decode_file(data: bytes, path: str) -> SourceFile:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as error:
-        raise SourceError(f"{path}: {error.msg}") from error
+        raise _bad_declaration(data, path, error.msg) or SourceError(f"{path}: {error.msg}") from error
     try:
         text = data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as error:
+    except LookupError as error:  # a codec that is not a text encoding (`# coding: rot13`)
+        raise _bad_declaration(data, path, f"encoding problem: {encoding}") or SourceError(
+            f"{path}: cannot decode as {encoding}: {error}"
+        ) from error
+    except UnicodeDecodeError as error:
         raise SourceError(f"{path}: cannot decode as {encoding}: {error}") from error
     return SourceFile(text.removeprefix("\ufeff"), data, encoding)
+
+
+def _bad_declaration(data: bytes, path: str, message: str) -> EncodingDeclarationError | None:
+    found = _declaration(data)
+    return EncodingDeclarationError(f"{path}: {message}", *found) if found is not None else None
 
 
 def decode(data: bytes, path: str) -> str:

@@ -7,15 +7,11 @@ from pathlib import Path
 
 from torchlint import __version__
 from torchlint.diagnostics import Diagnostic, Severity
+from torchlint.links import REPOSITORY, rule_url
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://github.com/torchlint/torchlint"
+INFORMATION_URI = REPOSITORY
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
-
-
-def help_uri(code: str, name: str) -> str:
-    """The rule's section in docs/rules.md (GitHub's anchor for `## TL101 tensor-constructor-with-data`)."""
-    return f"{INFORMATION_URI}/blob/main/docs/rules.md#{code.lower()}-{name}"
 
 
 def _rules() -> list[dict]:
@@ -29,7 +25,7 @@ def _rules() -> list[dict]:
             "shortDescription": {"text": rule.summary},
             "fullDescription": {"text": f"{rule.what} {rule.why}"},
             "help": {"text": f"{rule.why} Use instead: {rule.use_instead}", "markdown": explain(rule)},
-            "helpUri": help_uri(rule.code, rule.name),
+            "helpUri": rule_url(rule.code, rule.name),
             "defaultConfiguration": {"level": _LEVEL[rule.severity]},
             "properties": {"fixable": rule.fixable},
         }
@@ -41,7 +37,7 @@ def _rules() -> list[dict]:
             "name": name,
             "shortDescription": {"text": summary},
             "fullDescription": {"text": summary},
-            "helpUri": help_uri(code, name),
+            "helpUri": rule_url(code, name),
             "defaultConfiguration": {"level": "error"},
         }
         for code, name, summary in BUILTIN

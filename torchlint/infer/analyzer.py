@@ -123,9 +123,8 @@ class Analyzer:
     def run(self) -> None:
         scope = Scope("module", None, self.bindings.scope(self.module))
         self.module_scope = scope
-        for name, fact in self.seed.items():
-            if name not in scope.bindings:
-                scope.env.bind(name, fact)
+        for name, fact in self.seed.items():  # a snippet's own binding of the name replaces it from there on
+            scope.env.bind(name, fact)
         self._enter(scope, None)
         self._notify(self.module)
         self.exec_block(self.module.body)

@@ -1054,7 +1054,8 @@ def _finding(
         expects = layers.expectation(layer[1])
         built = _snippet(layer[1].node) + (f" {expects}" if expects else "")
         parts.append(f"{_snippet(layer[0])}: {built}, line {{layer}}")
-    message = error.message + ("; " + "; ".join(parts) if parts else "")
+    # torch's sentence, then where each shape came from: "…but got: [8, 12]; batch: [8, 10, 64] from …"
+    message = error.message.removesuffix(".") + "; " + "; ".join(parts) if parts else error.message
     return Finding(error.code, message, refs)
 
 

@@ -32,7 +32,7 @@ _FUNCTIONS = {
 _LAYERS = {"Softmax": SOFTMAX, "LogSoftmax": LOG_SOFTMAX, "Sigmoid": SIGMOID}
 _METHODS = {"softmax": SOFTMAX, "log_softmax": LOG_SOFTMAX, "sigmoid": SIGMOID}
 # Methods that keep values as they are (a probability stays one).
-_SHAPE_ONLY = frozenset(
+SHAPE_ONLY = frozenset(
     {"squeeze", "unsqueeze", "view", "reshape", "flatten", "permute", "transpose", "contiguous", "float", "to",
      "cpu", "cuda"}
 )  # fmt: skip
@@ -57,7 +57,7 @@ def final_activation(
             return (found, expr) if found is not None else None
         if isinstance(func, cst.Attribute) and func.attr.value in _METHODS:
             return _METHODS[func.attr.value], expr
-        if isinstance(func, cst.Attribute) and func.attr.value in _SHAPE_ONLY:
+        if isinstance(func, cst.Attribute) and func.attr.value in SHAPE_ONLY:
             return final_activation(func.value, ctx, depth - 1, here=here)
         return module_activation(func, ctx, depth - 1, here=here)
     if isinstance(expr, cst.Subscript):

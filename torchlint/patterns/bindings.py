@@ -104,7 +104,7 @@ def _names_of(node: cst.CSTNode) -> set[str]:
     return names
 
 
-def _binds(scope: cst.CSTNode, root: str) -> bool:
+def scope_binds(scope: cst.CSTNode, root: str) -> bool:
     if isinstance(scope, _FUNCTIONS) and root in {p.name.value for p in all_params(scope.params)}:
         return True
     body = scope.body if isinstance(scope, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) else scope
@@ -142,7 +142,7 @@ def assigned_values(
                 continue
             if isinstance(scope, _FUNCTIONS) and root in {p.name.value for p in all_params(scope.params)}:
                 return None
-            if _binds(scope, root):
+            if scope_binds(scope, root):
                 return _values_in(scope, key, ignore_augmented=ignore_augmented) or None
     except Unknown:
         return None

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from torchlint import fixes
 from torchlint.context import RuleContext
-from torchlint.diagnostics import Severity
+from torchlint.diagnostics import Applicability, Severity
 from torchlint.infer.scope import dotted_name
 from torchlint.rules.base import Rule
 
@@ -53,6 +54,12 @@ class PropertyCalled(Rule):
     example = "if x.dtype() == torch.float16:\n    x = x.float()"
     use_instead = "if x.dtype == torch.float16:\n    x = x.float()"
     confirmed = "TypeError: 'torch.dtype' object is not callable"
+    fixable = True
+    fix_safety = (
+        "Safe: the call always raises TypeError, so dropping the parentheses (`x.dtype()` -> `x.dtype`) "
+        "only removes the crash; `x.shape(d)` becomes the method `x.size(d)`, which returns `x.shape[d]`. "
+        "A property called with arguments other than `shape`'s one dim has no fix: what was meant is not known."
+    )
     requires = tuple(f"{name}(" for name in _PROPERTIES)
 
     def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:
@@ -69,4 +76,19 @@ class PropertyCalled(Rule):
             node,
             f"`{prop}` is a tensor property, not a method: calling it raises "
             f"`TypeError: '{value_type}' object is not callable`; use {instead}",
+            fix=_fix(node, func),
         )
+
+
+def _fix(node: cst.Call, func: cst.Attribute) -> fixes.PendingFix | None:
+    receiver = fixes.code(func.value)
+    if not node.args:
+        return fixes.fix(
+            f"Use the property `.{func.attr.value}`", Applicability.SAFE, fixes.replace(node, fixes.code(func))
+        )
+    if func.attr.value == "shape" and len(node.args) == 1 and node.args[0].keyword is None and not node.args[0].star:
+        dim = fixes.code(node.args[0].value)
+        return fixes.fix(
+            "Use the method `.size(dim)`", Applicability.SAFE, fixes.replace(node, f"{receiver}.size({dim})")
+        )
+    return None

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from torchlint import fixes
 from torchlint.context import RuleContext
-from torchlint.diagnostics import Severity
+from torchlint.diagnostics import Applicability, Severity
 from torchlint.fixes import code
 from torchlint.infer.evaluate import positional_args
 from torchlint.rules.base import Rule
@@ -26,6 +27,12 @@ class PermuteVarargs(Rule):
     example = "y = torch.permute(x, 2, 0, 1)"
     use_instead = "y = torch.permute(x, (2, 0, 1))  # or x.permute(2, 0, 1)"
     confirmed = "TypeError: permute() takes 2 positional arguments but 4 were given"
+    fixable = True
+    fix_safety = (
+        "Safe: the call always raises TypeError; wrapping the dims in one tuple "
+        "(`torch.permute(x, 1, 0)` -> `torch.permute(x, (1, 0))`) is the call the function accepts, "
+        "with the same dims in the same order."
+    )
     requires = ("permute",)
 
     def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:
@@ -38,11 +45,20 @@ class PermuteVarargs(Rule):
             return
         dims = ", ".join(code(a.value) for a in args[1:])
         tensor = code(args[0].value)
+        as_tuple = f"({dims},)" if len(args) == 2 else f"({dims})"
+        fix = fixes.fix(
+            "Pass the dims as one tuple",
+            Applicability.SAFE,
+            fixes.PendingEdit(
+                fixes.Anchor(args[1].value, fixes.START), fixes.Anchor(args[-1].value, fixes.END), as_tuple
+            ),
+        )
         if len(args) == 2:
             ctx.report(
                 node,
                 f"`torch.permute` takes its dims as one sequence: this call raises TypeError "
                 f"(`dims` must be a tuple of ints, not int); use `torch.permute({tensor}, ({dims},))`",
+                fix=fix,
             )
             return
         ctx.report(
@@ -50,6 +66,7 @@ class PermuteVarargs(Rule):
             f"`torch.permute` takes its dims as one sequence: this call raises `TypeError: permute() takes "
             f"2 positional arguments but {len(args)} were given`; use `torch.permute({tensor}, ({dims}))` "
             f"or `{tensor}.permute({dims})`",
+            fix=fix,
         )
 
 

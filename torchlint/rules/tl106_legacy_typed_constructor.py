@@ -4,8 +4,9 @@ import re
 
 import libcst as cst
 
+from torchlint import fixes
 from torchlint.context import RuleContext
-from torchlint.diagnostics import Severity
+from torchlint.diagnostics import Applicability, Severity
 from torchlint.infer.evaluate import positional_args, string_value
 from torchlint.patterns.legacy_constructor import DTYPE_OF, Argument, classify, legacy_constructor
 from torchlint.rules.base import Rule
@@ -35,6 +36,18 @@ class LegacyTypedConstructor(Rule):
     use_instead = 'buf = torch.tensor(values, dtype=torch.float32, device="cuda")\nids = x.to(torch.long)'
     confirmed = "TypeError: type torch.cuda.FloatTensor not available (CPU-only torch)"
     requires = ("Tensor",)
+    fixable = True
+    fix_safety = (
+        '`.type(torch.cuda.FloatTensor)` becomes `.to(device="cuda", dtype=torch.float32)` (`"cpu"` for '
+        "the CPU classes): safe, the same conversion with the dtype and device written out. A constructor "
+        "whose arguments are sizes (`torch.FloatTensor(n).uniform_()`) becomes `torch.empty(sizes, "
+        "dtype=..., device=...)`: safe, the same uninitialised memory. A constructor whose one argument "
+        "analysis cannot classify (`torch.LongTensor(values)` with `values` a parameter) becomes "
+        "`torch.tensor(values, dtype=..., device=...)`: unsafe, since an integer there was a size (the "
+        "fixed call makes a one-element tensor) and a tensor was shared, not copied. Without CUDA, "
+        '`device="cuda"` still fails, with `Torch not compiled with CUDA enabled` instead of the '
+        "legacy class's TypeError. Calls with keyword or starred arguments, or none, have no fix."
+    )
 
     def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:
         filled = ctx.cache.setdefault("tl106_filled", set())
@@ -50,7 +63,11 @@ class LegacyTypedConstructor(Rule):
         kind = classify(node, ctx)
         if kind is Argument.DATA or (kind is Argument.SIZE and id(node) not in filled):
             return
-        ctx.report(node, f"`{qualname}(...)` is a legacy typed constructor: {_implicit(qualname)}")
+        ctx.report(
+            node,
+            f"`{qualname}(...)` is a legacy typed constructor: {_implicit(qualname)}",
+            fix=_constructor_fix(node, qualname, kind, ctx),
+        )
 
     def _type_call(self, node: cst.Call, ctx: RuleContext) -> None:
         args = positional_args(node)
@@ -63,12 +80,43 @@ class LegacyTypedConstructor(Rule):
             return
         dtype = DTYPE_OF[qualname.rsplit(".", 1)[-1]]
         device = "cuda" if qualname.startswith("torch.cuda.") else "cpu"
+        torch, imports = ctx.torch_name()
         ctx.report(
             node,
             f"`.type({qualname})` converts through a legacy tensor class: it sets dtype {dtype} and "
             f"moves the tensor to {'CUDA' if device == 'cuda' else 'the CPU'} implicitly; use "
             f'`.to(torch.{dtype})` or `.to("{device}", torch.{dtype})`',
+            fix=fixes.fix(
+                f'Use `.to(device="{device}", dtype=torch.{dtype})`',
+                Applicability.SAFE,
+                fixes.replace(node.func.attr, "to"),  # type: ignore[attr-defined]
+                fixes.replace(target, f'device="{device}", dtype={torch}.{dtype}'),
+                *imports,
+            ),
         )
+
+
+def _constructor_fix(node: cst.Call, qualname: str, kind: Argument | None, ctx: RuleContext) -> fixes.PendingFix | None:
+    """`torch.empty(sizes, ...)` for sizes, `torch.tensor(arg, ...)` for one argument of unknown kind."""
+    if not node.args or any(a.keyword is not None or a.star for a in node.args):
+        return None
+    torch, imports = ctx.torch_name()
+    dtype = DTYPE_OF[qualname.rsplit(".", 1)[-1]]
+    extra = f", dtype={torch}.{dtype}" + (', device="cuda"' if qualname.startswith("torch.cuda.") else "")
+    if kind is Argument.SIZE:
+        factory, applicability, title = "empty", Applicability.SAFE, "Use `torch.empty(...)` (same memory)"
+    elif len(node.args) == 1:
+        factory, applicability = "tensor", Applicability.UNSAFE
+        title = "Use `torch.tensor(...)` (right if the argument is data, not a size)"
+    else:
+        return None
+    return fixes.fix(
+        title,
+        applicability,
+        fixes.replace(node.func, f"{torch}.{factory}"),
+        fixes.insert_after(node.args[-1].value, extra),
+        *imports,
+    )
 
 
 def _implicit(qualname: str) -> str:

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import libcst as cst
 
+from torchlint import fixes
 from torchlint.context import RuleContext
-from torchlint.diagnostics import Severity
+from torchlint.diagnostics import Applicability, Severity
 from torchlint.fixes import code
 from torchlint.infer.scope import dotted_name
-from torchlint.patterns.bindings import ancestors
+from torchlint.patterns.bindings import ancestors, scope_binds
 from torchlint.rules.base import Rule
 
 # Tensor methods that return a new tensor and leave their receiver as it was.
@@ -50,6 +51,15 @@ class DiscardedTensorResult(Rule):
     example = 'x.to("cuda")\nlogits.clamp(min=-10, max=10)'
     use_instead = 'x = x.to("cuda")\nlogits.clamp_(min=-10, max=10)  # the in-place variant, where one exists'
     confirmed = "the tensor keeps its device, dtype and values after the statement (asserted in the fixtures)"
+    fixable = True
+    fix_safety = (
+        "Unsafe: `x.to(d)` becomes `x = x.to(d)`, so every later line sees the moved, cast or reshaped "
+        "tensor: what was almost certainly meant, but a change of behaviour (a dtype, a device, values), "
+        "and other references to the old tensor (an alias, the caller's argument for a parameter) keep "
+        "it unchanged. Offered only for a plain name bound in the function (or module) the statement is "
+        "in: rebinding a global read there would make it local and raise `UnboundLocalError`. The fix "
+        "changes what the name holds, so it is applied alone and the file re-linted before other fixes."
+    )
     requires = tuple(sorted(f".{method}(" for method in _PURE))
 
     def visit_Expr(self, node: cst.Expr, ctx: RuleContext) -> None:
@@ -76,7 +86,24 @@ class DiscardedTensorResult(Rule):
             node,
             f"`.{method}()` returns a new tensor and leaves {subject} unchanged: the result is discarded, "
             f"so this line does nothing; {advice}",
+            fix=_assign_back(node, receiver, ctx),
         )
+
+
+def _assign_back(node: cst.Expr, receiver: cst.BaseExpression, ctx: RuleContext) -> fixes.PendingFix | None:
+    """`x = x.method(...)` where `x` is a plain name bound in the scope of the statement."""
+    if not isinstance(receiver, cst.Name):
+        return None
+    name = receiver.value
+    scope = next((n for n in ancestors(node, ctx) if isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Module))), None)
+    if scope is None or isinstance(scope, cst.ClassDef) or not scope_binds(scope, name):
+        return None
+    return fixes.fix(
+        f"Assign the result back: `{name} = ...`",
+        Applicability.UNSAFE,
+        fixes.insert_before(node, f"{name} = "),
+        rebinds=(name,),
+    )
 
 
 def _expects_exception(node: cst.CSTNode, ctx: RuleContext) -> bool:

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from torchlint import fixes
 from torchlint.context import RuleContext
-from torchlint.diagnostics import Severity
+from torchlint.diagnostics import Applicability, Severity
 from torchlint.infer.scope import dotted_name
 from torchlint.patterns.grad import grad_mode_switched, requires_grad
 from torchlint.patterns.numpy_conversion import converted_tensor
@@ -30,6 +31,12 @@ class NumpyOnRequiresGrad(Rule):
     example = "preds = model(x).argmax(1)\nplt.plot(loss.numpy())"
     use_instead = "plt.plot(loss.detach().cpu().numpy())  # or loss.item() for a scalar"
     confirmed = "RuntimeError: Can't call numpy() on Tensor that requires grad"
+    fixable = True
+    fix_safety = (
+        "Safe: the conversion always raises RuntimeError; inserting `.detach()` before it gives the same "
+        "values without the autograd history, which a NumPy array cannot hold. Where the tensor is (or may "
+        "be) on CUDA as well, the fix inserts `.detach().cpu()`, as TL401's does."
+    )
     requires = ("numpy",)
 
     def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:
@@ -45,8 +52,10 @@ class NumpyOnRequiresGrad(Rule):
         name = dotted_name(tensor)
         subject = f"`{name}`" if name is not None else "this tensor"
         fix = f"`{name}.detach().numpy()`" if name is not None else "`.detach()` before `.numpy()`"
+        move = ".detach().cpu()" if ctx.fact(tensor).device.on_gpu else ".detach()"
         ctx.report(
             node,
             f"{what} on {subject}, which requires grad, raises `RuntimeError: Can't call numpy() on Tensor "
             f"that requires grad`; use {fix} (or `.item()` for a scalar)",
+            fix=fixes.fix(f"Insert `{move}` before the conversion", Applicability.SAFE, fixes.append(tensor, move)),
         )

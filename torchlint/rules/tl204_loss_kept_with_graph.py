@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from torchlint import fixes
 from torchlint.context import RuleContext
-from torchlint.diagnostics import Severity
+from torchlint.diagnostics import Applicability, Severity
 from torchlint.fixes import code
 from torchlint.infer.evaluate import positional_args
 from torchlint.infer.facts import Kind
@@ -40,6 +41,15 @@ class LossKeptWithGraph(Rule):
     use_instead = "    total_loss += loss.item()  # or loss.detach() to keep a tensor"
     confirmed = "the accumulated total holds every iteration's graph: its autograd node count grows with iterations"
     requires = ("backward",)
+    fixable = True
+    fix_safety = (
+        "Unsafe: the fix drops the graph, which is the point, but code that later backpropagates through "
+        "the accumulator (or reads its `grad_fn`) stops working. `total += loss` becomes "
+        "`total += loss.item()` where `loss` is known to be a scalar (the total becomes a Python number, "
+        "so a later `total.item()` or tensor method breaks); elsewhere, and for `list.append`, whose "
+        "list later code may `torch.stack`, it becomes `.detach()`, which keeps a tensor with the same "
+        "values, dtype and device."
+    )
 
     def visit_For(self, node: cst.For, ctx: RuleContext) -> None:
         self._mark(node, ctx)
@@ -92,10 +102,13 @@ class LossKeptWithGraph(Rule):
             return
         text = code(value)
         operand = f"({text})" if isinstance(value, (cst.BinaryOperation, cst.UnaryOperation)) else text
+        scalar = ctx.fact(value).shape == () and not isinstance(node, cst.Expr)
+        method = ".item()" if scalar else ".detach()"
         ctx.report(
             node,
             f"`{acc}` keeps `{text}` with its autograd graph across iterations of this training loop: "
             f"memory grows every iteration; accumulate `{operand}.item()` (or `{operand}.detach()`) instead",
+            fix=fixes.fix(f"Accumulate `{method}`", Applicability.UNSAFE, fixes.append(value, method)),
         )
 
 

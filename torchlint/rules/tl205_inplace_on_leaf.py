@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import libcst as cst
 
+from torchlint import fixes
 from torchlint.context import RuleContext
-from torchlint.diagnostics import Severity
+from torchlint.diagnostics import Applicability, Severity
 from torchlint.fixes import code
 from torchlint.infer.scope import dotted_name
+from torchlint.patterns.bindings import ancestors
 from torchlint.patterns.grad import grad_mode_switched
 from torchlint.patterns.leaf import is_leaf
 from torchlint.rules.base import Rule
@@ -35,6 +37,14 @@ class InplaceOnLeaf(Rule):
     use_instead = "with torch.no_grad():\n    w -= lr * w.grad"
     confirmed = _MESSAGE
     requires = ("requires_grad", "Parameter")
+    fixable = True
+    fix_safety = (
+        "Unsafe: the fix moves the statement under `with torch.no_grad():`, which is right for a "
+        "parameter update or an initialisation (the usual case) and removes the RuntimeError; but if "
+        "the in-place op was meant to be part of the computation autograd differentiates, the right "
+        "code is out of place (`w = w + 1`), and under `no_grad` the change is not differentiated. "
+        "Offered only where the change is a whole statement on one line."
+    )
 
     def visit_AugAssign(self, node: cst.AugAssign, ctx: RuleContext) -> None:
         if self._leaf_requiring_grad(node.target, ctx):
@@ -68,8 +78,21 @@ class InplaceOnLeaf(Rule):
 
     def _report(self, node: cst.CSTNode, what: str, ctx: RuleContext, *, view: bool = False) -> None:
         error = _MESSAGE.replace("a leaf", "a view of a leaf") if view else _MESSAGE
+        statement = fixes.single_line_statement(node, ancestors(node, ctx)[:2])
+        fix = None
+        if statement is not None:
+            torch, imports = ctx.torch_name()
+            fix = fixes.fix(
+                "Do it under `with torch.no_grad():`",
+                Applicability.UNSAFE,
+                fixes.wrap_in_block(
+                    statement, f"with {torch}.no_grad():", fixes.statement_text(statement), ctx.module.default_indent
+                ),
+                *imports,
+            )
         ctx.report(
             node,
             f"{what} changes a leaf tensor that requires grad in place: raises `{error}`; "
             "do it under `with torch.no_grad():` (a parameter update) or compute out of place",
+            fix=fix,
         )

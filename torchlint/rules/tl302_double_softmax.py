@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import libcst as cst
 
+from torchlint import fixes
 from torchlint.context import RuleContext
-from torchlint.diagnostics import Severity
+from torchlint.diagnostics import Applicability, Severity
 from torchlint.patterns.activation import SOFTMAX, final_activation
+from torchlint.patterns.activation_removal import drop_activation
 from torchlint.patterns.losses import loss_input
 from torchlint.rules.base import Rule
 
@@ -41,6 +43,15 @@ class DoubleSoftmax(Rule):
         "through CrossEntropyLoss alone"
     )
     requires = ("softmax", "Softmax")
+    fixable = True
+    fix_safety = (
+        "Unsafe: the fix removes the softmax call (`F.softmax(z, dim=1)` -> `z`), so the loss gets the "
+        "logits; the loss value and the gradients change, as intended, and a learning rate tuned for "
+        "the flattened gradients may need retuning. Offered only where the softmax is a call in the "
+        "same scope as the loss and its output reaches nothing else (directly, or through a name "
+        "assigned once and read once). A softmax in a model's `forward` or an `nn.Softmax` layer feeds "
+        "every caller of the model (predictions, metrics), so it has no automatic fix."
+    )
 
     def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:
         value = loss_input(node, "cross_entropy", "CrossEntropyLoss", ctx)
@@ -55,4 +66,10 @@ class DoubleSoftmax(Rule):
             "log-softmax itself, so the probabilities are softmaxed twice and the gradients flatten; "
             "pass the logits (drop the softmax)",
             refs={"origin": found[1]},
+            fix=_fix(found[1], value, ctx),
         )
+
+
+def _fix(activation: cst.CSTNode, value: cst.BaseExpression, ctx: RuleContext) -> fixes.PendingFix | None:
+    edit = drop_activation(activation, value, ctx)
+    return fixes.fix("Drop the softmax: pass the logits", Applicability.UNSAFE, edit) if edit else None

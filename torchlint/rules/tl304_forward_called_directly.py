@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from torchlint import fixes
 from torchlint.context import RuleContext
-from torchlint.diagnostics import Severity
+from torchlint.diagnostics import Applicability, Severity
 from torchlint.fixes import code
 from torchlint.infer.facts import Kind
 from torchlint.rules.base import Rule
@@ -28,6 +29,12 @@ class ForwardCalledDirectly(Rule):
     example = "features = backbone.forward(images)"
     use_instead = "features = backbone(images)"
     confirmed = "a registered forward hook does not fire for `model.forward(x)` and fires for `model(x)`"
+    fixable = True
+    fix_safety = (
+        "Unsafe: `m.forward(x)` becomes `m(x)`, so the module's registered hooks start to run; that is "
+        "the point, but a hook with side effects (logging, pruning masks, observers) changes what the "
+        "call does, and code that called `forward` to avoid a hook on purpose breaks."
+    )
     requires = (".forward(",)
 
     def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:
@@ -41,4 +48,5 @@ class ForwardCalledDirectly(Rule):
             node,
             f"`{module}.forward(...)` bypasses `nn.Module.__call__`: forward hooks, pre-hooks and backward "
             f"hooks do not run; call `{module}(...)`",
+            fix=fixes.fix(f"Call `{module}(...)`", Applicability.UNSAFE, fixes.replace(func, module)),
         )

@@ -48,12 +48,7 @@ class NumpyOnCudaTensor(Rule):
             return
         refs = {"origin": fact.device_origin} if fact.device_origin is not None else {}
         move = ".detach().cpu()" if fact.requires_grad else ".cpu()"
-        atom = isinstance(tensor, (cst.Name, cst.Attribute, cst.Call, cst.Subscript))
-        fix = fixes.fix(
-            f"Insert `{move}` before the conversion",
-            Applicability.SAFE,
-            fixes.insert_after(tensor, move) if atom else fixes.replace(tensor, f"({fixes.code(tensor)}){move}"),
-        )
+        fix = fixes.fix(f"Insert `{move}` before the conversion", Applicability.SAFE, fixes.append(tensor, move))
         if fact.device is Device.CUDA:
             where = " (moved to CUDA at line {origin})" if refs else ""
             ctx.report(

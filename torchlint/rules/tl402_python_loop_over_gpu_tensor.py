@@ -31,6 +31,11 @@ class PythonLoopOverGpuTensor(Rule):
     example = "total = sum(float(v) for v in scores)"
     use_instead = "total = scores.sum().item()  # or values = scores.tolist() once, then loop in Python"
     confirmed = "RuntimeError: called a synchronizing CUDA operation (with torch.cuda.set_sync_debug_mode('error'))"
+    fix_safety = (
+        "No automatic fix: the vectorised form (a mask, a reduction, one `.tolist()` before the loop) "
+        "depends on what the loop body does with each element, and `.tolist()` changes the elements "
+        "from tensors to Python numbers."
+    )
     requires = ("cuda", ".to(", "device")
 
     def visit_For(self, node: cst.For, ctx: RuleContext) -> None:

@@ -45,6 +45,11 @@ class DeviceMismatch(Rule):
     example = 'model = Net().to("cuda")\nx = torch.randn(8, 16)\nout = model(x)'
     use_instead = 'model = Net().to("cuda")\nx = torch.randn(8, 16, device="cuda")  # or x.to("cuda")\nout = model(x)'
     confirmed = _ERROR
+    fix_safety = (
+        "No automatic fix: which side should move is a design decision (the input to the model's "
+        "device, or the model to the input's), the right device expression is not always in scope at "
+        "the call, and moving data adds a copy."
+    )
     requires = ("cuda", ".to(", "device")
 
     def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:

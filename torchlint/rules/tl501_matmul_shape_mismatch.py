@@ -25,6 +25,11 @@ class MatmulShapeMismatch(ShapeRule):
     example = "w = torch.randn(4, 5)\nx = torch.randn(2, 3)\ny = x @ w"
     use_instead = "w = torch.randn(3, 5)\nx = torch.randn(2, 3)\ny = x @ w"
     confirmed = "RuntimeError: mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)"
+    fix_safety = (
+        "No automatic fix: which operand is wrong (a missing transpose, a wrong layer size, swapped "
+        "arguments) is a question of intent; any rewrite that makes the shapes fit may compute "
+        "something else."
+    )
     requires = ("@", "matmul", "mm", "mv", "dot", "outer", "einsum", "linear")
 
     def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:

@@ -28,6 +28,10 @@ class InvalidReshape(ShapeRule):
     example = "x = torch.randn(2, 3)\ny = x.reshape(4, 2)"
     use_instead = "x = torch.randn(2, 3)\ny = x.reshape(3, 2)  # or x.reshape(-1, 2)"
     confirmed = "RuntimeError: shape '[4, 2]' is invalid for input of size 6"
+    fix_safety = (
+        "No automatic fix: the element count disagrees with the requested shape, and whether the "
+        "input or the shape is wrong (or a `-1` was meant) is a question of intent."
+    )
     requires = ("reshape", "view", "unflatten", "Unflatten", "split")
 
     def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:

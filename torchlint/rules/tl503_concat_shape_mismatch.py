@@ -27,6 +27,10 @@ class ConcatShapeMismatch(ShapeRule):
         "RuntimeError: Sizes of tensors must match except in dimension 0. Expected size 3 but got size 4 "
         "for tensor number 1 in the list."
     )
+    fix_safety = (
+        "No automatic fix: making the tensors fit (resizing, cropping, padding, another `dim`) "
+        "changes the data; only a person knows which tensor is wrong."
+    )
     requires = ("cat", "stack", "concat")
 
     def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:

@@ -27,6 +27,11 @@ class BroadcastMismatch(ShapeRule):
     confirmed = (
         "RuntimeError: The size of tensor a (3) must match the size of tensor b (8) at non-singleton dimension 1"
     )
+    fix_safety = (
+        "No automatic fix: the usual causes (a missing `keepdim=True`, an `unsqueeze`, a transposed "
+        "operand) each need a different edit, and picking one by shapes alone may broadcast into a "
+        "wrong result."
+    )
     requires = ("+", "-", "*", "/", "%", "<", ">", "=", "expand", "repeat", "add", "mul", "sub", "div")
 
     def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:

@@ -25,6 +25,10 @@ class DimOutOfRange(ShapeRule):
     example = "x = torch.Tensor([0, 1, 2])\ny = x.squeeze(1)"
     use_instead = "x = torch.Tensor([0, 1, 2])\ny = x.unsqueeze(1)"
     confirmed = "IndexError: Dimension out of range (expected to be in range of [-1, 0], but got 1)"
+    fix_safety = (
+        "No automatic fix: the intended dimension is not known; clamping or wrapping the index would "
+        "silently pick some other dimension."
+    )
     requires = ("torch",)  # nearly every op and many layers take a dim, positionally or by default
 
     def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:

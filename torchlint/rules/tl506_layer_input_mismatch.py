@@ -35,6 +35,10 @@ class LayerInputMismatch(ShapeRule):
         "y = fc(torch.flatten(conv(x), 1))"
     )
     confirmed = "RuntimeError: mat1 and mat2 shapes cannot be multiplied (64x2704 and 400x120)"
+    fix_safety = (
+        "No automatic fix: either the layer's configuration (`in_features`, channels) or the input's "
+        "shape is wrong, and changing the layer changes the model's parameters."
+    )
     requires = ("nn.", "torch.nn", "functional")
 
     def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:

@@ -25,6 +25,11 @@ class LossShapeMismatch(ShapeRule):
     example = "logits = head(x)  # [N, 1]\nloss = F.binary_cross_entropy_with_logits(logits, labels)  # labels: [N]"
     use_instead = "logits = head(x).squeeze(1)  # [N]\nloss = F.binary_cross_entropy_with_logits(logits, labels)"
     confirmed = "ValueError: Target size (torch.Size([4])) must be the same as input size (torch.Size([4, 1]))"
+    fix_safety = (
+        "No automatic fix: aligning input and target (a `squeeze`, a `view`, a different target "
+        "encoding) depends on what the labels mean; a reshape that makes the sizes match may pair the "
+        "wrong elements."
+    )
     requires = ("loss", "Loss", "cross_entropy")
 
     def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:

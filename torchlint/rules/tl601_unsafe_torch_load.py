@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from torchlint import fixes
 from torchlint.context import RuleContext
-from torchlint.diagnostics import Severity
+from torchlint.diagnostics import Applicability, Severity
 from torchlint.infer.evaluate import keyword_arg
 from torchlint.rules.base import Rule
 
@@ -34,6 +35,14 @@ class UnsafeTorchLoad(Rule):
         "# allow-list your own types with torch.serialization.add_safe_globals([...])"
     )
     confirmed = "a crafted file runs code under `weights_only=False`; `weights_only=True` refuses it (UnpicklingError)"
+    fixable = True
+    fix_safety = (
+        "Unsafe: `weights_only=False` becomes `weights_only=True` (or `weights_only=True` is added where "
+        "torch < 2.6 defaults to `False`). State dicts and tensors load as before, but a file that "
+        "pickles other objects (a whole model, an optimizer with custom classes, your own types) stops "
+        "loading with `UnpicklingError` until those types are allow-listed with "
+        "`torch.serialization.add_safe_globals`."
+    )
     requires = ("load",)
 
     def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:
@@ -47,6 +56,7 @@ class UnsafeTorchLoad(Rule):
                     "`torch.load(..., weights_only=False)` unpickles arbitrary objects: a malicious "
                     "checkpoint runs code on load; use `weights_only=True` (and "
                     "`torch.serialization.add_safe_globals` for your own types) for files you did not write",
+                    fix=fixes.fix("Use `weights_only=True`", Applicability.UNSAFE, fixes.replace(flag.value, "True")),
                 )
             return
         version = ctx.options.get(TARGET_TORCH_VERSION)
@@ -57,4 +67,11 @@ class UnsafeTorchLoad(Rule):
                 node,
                 f"`torch.load` without `weights_only` unpickles arbitrary objects on torch < 2.6 (this project "
                 f"supports torch {version}): a malicious checkpoint runs code on load; pass `weights_only=True`",
+                fix=fixes.fix(
+                    "Pass `weights_only=True`",
+                    Applicability.UNSAFE,
+                    fixes.insert_after(node.args[-1].value, ", weights_only=True"),
+                )
+                if node.args
+                else None,
             )

@@ -1,14 +1,13 @@
-"""Jupyter notebooks: code cells in order form one program; IPython syntax is blanked, not an error."""
+"""Jupyter notebooks: code cells in order form one program, each read the way IPython runs it."""
 
 from __future__ import annotations
 
 import json
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from torchlint.snippets import cells
 from torchlint.snippets.program import Origin, Program, displayed_lines, parse_problem, syntax_problem
-
-_MAGIC = re.compile(r"^\s*(%|!|\?)|^\s*\S.*\?\s*$")
 
 
 class NotebookError(Exception):
@@ -60,38 +59,30 @@ def _indent(text: str) -> int | None:
     return None
 
 
-def blank_ipython(source: str) -> str:
-    """Cell magics blank the whole cell; line magics, shell escapes and `?` help lines become `pass`."""
-    lines = source.split("\n")
-    if lines and lines[0].lstrip().startswith("%%"):
-        return "\n".join("" for _ in lines)
-    blanked = []
-    for line in lines:
-        if _MAGIC.match(line) and not line.lstrip().startswith("#"):
-            indent = line[: len(line) - len(line.lstrip())]
-            blanked.append(f"{indent}pass" if indent else "")
-        else:
-            blanked.append(line)
-    return "\n".join(blanked)
-
-
-def program_of(notebook: Notebook, path: str) -> Program:
-    """The code cells as one program; a cell that does not parse is left out and reported."""
+def program_of(
+    notebook: Notebook, path: str, tabs: Sequence[str] = cells.DEFAULT_TABS, default_tab: str | None = None
+) -> Program:
+    """The code cells, as IPython runs them, as one program; a cell that does not parse is left out and reported."""
     parts: list[str] = []
     origins: list[Origin] = []
     displays: set[int] = set()
     problems = []
-    for number, source in notebook.cells.items():
-        code = blank_ipython(source)
-        problem = parse_problem(code)
-        lines = code.split("\n")
+    snippets = {number: cells.read(source) for number, source in notebook.cells.items()}
+    chosen = dict(zip(snippets, cells.selected(list(snippets.values()), tabs, default_tab), strict=True))
+    for number, snippet in snippets.items():
+        lines = [line.text for line in snippet.cell.lines]
+        code = "\n".join(lines) if chosen[number] else ""
+        problem = parse_problem(code) if chosen[number] else None
         if problem is not None:
-            problems.append(syntax_problem(path, problem[0], problem[1], problem[2], cell=number))
-            lines = [""] * len(lines)
-            code = "\n".join(lines)
+            line, column, message = problem
+            shift = snippet.cell.lines[line - 1].shift if line <= len(lines) else 0
+            problems.append(syntax_problem(path, line, column + shift, message, cell=number))
+        if problem is not None or not chosen[number]:
+            code = "\n".join("" for _ in lines)
         base = len(origins)
         displays.update(base + line for line in displayed_lines(code, last_only=True))
         parts.append(code if code.endswith("\n") else code + "\n")
         count = len(lines) if not code.endswith("\n") else len(lines) - 1
-        origins.extend(Origin(number, line) for line in range(1, count + 1))
-    return Program("".join(parts), origins or [Origin(None, 1)], frozenset(displays), problems)
+        origins.extend(Origin(number, n, snippet.cell.lines[n - 1].shift) for n in range(1, count + 1))
+    analysed = sum(chosen.values())
+    return Program("".join(parts), origins or [Origin(None, 1)], frozenset(displays), problems, analysed)

@@ -23,6 +23,7 @@ class Program:
     origins: list[Origin]  # one per program line
     displays: frozenset[int] = frozenset()  # program lines where a displayed expression starts
     problems: list[Diagnostic] = field(default_factory=list)  # blocks that do not parse
+    analysed: int = 0  # cells or fences that were read as Python (parsed or not); the others are not code here
 
     def label(self, line: int) -> str:
         """How a message names a program line: `3`, or `3 of cell 2` in a notebook."""
@@ -32,13 +33,14 @@ class Program:
     def to_document(self, diagnostic: Diagnostic) -> Diagnostic:
         """The finding in the document's coordinates (cell-relative for notebooks)."""
         origin = self.origins[min(diagnostic.start.line, len(self.origins)) - 1]
-        start = self._position(diagnostic.start, origin.cell)
-        end = self._position(diagnostic.end, origin.cell)
+        start = self.position(diagnostic.start, origin.cell)
+        end = self.position(diagnostic.end, origin.cell)
         fix = self._fix(diagnostic.fix, origin.cell) if diagnostic.fix else None
         alternatives = tuple(f for f in (self._fix(a, origin.cell) for a in diagnostic.alternatives) if f)
         return replace(diagnostic, start=start, end=end, cell=origin.cell, fix=fix, alternatives=alternatives)
 
-    def _position(self, position: Position, cell: int | None = None) -> Position:
+    def position(self, position: Position, cell: int | None = None) -> Position:
+        """A program position in the document (cell-relative in notebooks)."""
         return self._locate(position, cell)[1]
 
     def _locate(self, position: Position, cell: int | None) -> tuple[int | None, Position]:
@@ -63,7 +65,7 @@ class Program:
             if start_cell != cell or end_cell != cell:
                 return None
             edits.append(Edit(start, end, edit.replacement))
-        return Fix(fix.title, fix.applicability, tuple(edits))
+        return Fix(fix.title, fix.applicability, tuple(edits), fix.rebinds)
 
 
 def syntax_problem(path: str, line: int, column: int, message: str, cell: int | None = None) -> Diagnostic:
