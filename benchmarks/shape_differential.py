@@ -5,7 +5,7 @@
 Programs come from tests/shape_programs.py (the generator tests/test_shape_differential.py drives
 with hypothesis), here from seeded `random.Random`s, run under torch on the CPU in worker processes.
 Reported: agreement (programs where torchlint agrees with torch: no false finding, the right code
-and torch's message where it reports a failure, every inferred shape and dtype the real one), the
+and torch's message where it reports a failure, every inferred shape, dtype and stride the real one), the
 silence rate (programs where torchlint knew no shape and reported nothing), how many of torch's
 failures torchlint reported, and per op: lines generated, failures at it and failures reported.
 Disagreements are printed (first 20) with their programs; the exit code is 1 when there is any.
@@ -28,7 +28,7 @@ from shape_programs import RandomChoices, check, generate
 def _run(seeds: range) -> dict:
     stats: dict = {
         "programs": 0, "agree": 0, "silent": 0, "raised": 0, "shape_failures": 0, "reported": 0, "bindings": 0,
-        "known": 0, "lines": Counter(), "failures": Counter(), "caught": Counter(), "disagreements": [],
+        "known": 0, "layouts": 0, "lines": Counter(), "failures": Counter(), "caught": Counter(), "disagreements": [],
     }  # fmt: skip
     for seed in seeds:
         program = generate(RandomChoices(seed))
@@ -36,6 +36,7 @@ def _run(seeds: range) -> dict:
         stats["programs"] += 1
         stats["bindings"] += verdict.bindings
         stats["known"] += verdict.known
+        stats["layouts"] += verdict.layouts
         stats["lines"].update(program.ops)
         if verdict.disagreements:
             stats["disagreements"].append((seed, program.source, verdict.disagreements))
@@ -83,6 +84,7 @@ def main() -> int:
     print(f"agreement: {stats['agree']}/{n} = {stats['agree'] / n:.4%}")
     print(f"silence rate (no shape known, nothing reported): {stats['silent'] / n:.2%}")
     print(f"tensor assignments with a known shape: {stats['known']}/{stats['bindings']}")
+    print(f"... with known strides (each compared with torch's): {stats['layouts']}/{stats['bindings']}")
     print(
         f"torch raised in {stats['raised']} programs ({stats['shape_failures']} with a shape error); torchlint "
         f"reported {stats['reported']} ({stats['reported'] / max(stats['shape_failures'], 1):.1%} of the shape errors)"

@@ -47,5 +47,11 @@ def loss_of(features):
     return F.binary_cross_entropy_with_logits(logits, labels)  # TL508: [16, 1] against [16]
 
 
+def regression_loss():
+    head = nn.Linear(32, 1)
+    targets = torch.randn(16)
+    return F.mse_loss(head(torch.randn(16, 32)), targets)  # TL509: [16, 1] against [16] broadcast to [16, 16]
+
+
 net = SmallNet()
 out = net(torch.randn(64, 3, 64, 64))

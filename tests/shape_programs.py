@@ -8,7 +8,9 @@ compares torchlint with what torch did:
 - where torch raised, torchlint reports nothing, or exactly the line's shape code at that
   line, with torch's own message in its message;
 - everywhere else torchlint reports nothing;
-- every shape (and dtype) torchlint inferred for an assignment equals the real one.
+- every shape (and dtype) torchlint inferred for an assignment equals the real one, and so do its
+  strides (those of dims of size 2 or more) and contiguity where it infers them;
+- a TL509 (a loss that broadcasts) only where torch warned of the loss's sizes.
 
 Used by tests/test_shape_differential.py (with hypothesis choices) and by
 benchmarks/shape_differential.py (with a seeded `random.Random`).
@@ -30,11 +32,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from torchlint.api import inferred_facts, lint
+from torchlint.api import TensorBinding, inferred_facts, lint
+from torchlint.infer.shapes import is_contiguous
 from torchlint.rules import ALL_RULES
 
 T = TypeVar("T")
-SHAPE_RULES = [rule for rule in ALL_RULES if rule.code.startswith("TL5")]
+SHAPE_RULES = [rule for rule in ALL_RULES if rule.code.startswith("TL5")]  # errors, and TL509's warning
+_SIZE_WARNING = "that is different to the input size"  # what torch warns where a loss broadcasts
 HEADER = ["import torch", "import torch.nn as nn", "import torch.nn.functional as F"]
 
 
@@ -78,6 +82,7 @@ class Program:
     lines: list[str] = field(default_factory=lambda: list(HEADER))
     ops: list[str] = field(default_factory=list)  # the template of each generated line
     failure: tuple[int, str, str, frozenset[str]] | None = None  # line, exception type, message, codes allowed
+    warned: set[int] = field(default_factory=set)  # lines where torch warned of a loss's broadcast sizes
     namespace: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -110,9 +115,13 @@ class _Builder:
             self.program.ops.append(op)
         code = compile("\n" * (first - 1) + line, "<program>", "exec")
         try:
-            with warnings.catch_warnings(), _uninitialised_memory_filled():
-                warnings.simplefilter("ignore")
-                exec(code, self.namespace)
+            with warnings.catch_warnings(record=True) as caught, _uninitialised_memory_filled():
+                warnings.simplefilter("always")
+                try:
+                    exec(code, self.namespace)
+                finally:
+                    if any(_SIZE_WARNING in str(w.message) for w in caught):
+                        self.program.warned.update(range(first, len(self.program.lines) + 1))
         except Exception as error:
             message = str(error).split("\n", 1)[0]
             # The failing line is the deepest one of the program: inside `forward` for a module's call.
@@ -425,6 +434,54 @@ class _Builder:
             codes = {"TL504"}
         return self.run(form, line, codes)
 
+    def strided(self) -> bool:
+        """An op on a tensor laid out other than contiguously (made so first when there is none): the
+        layout torchlint infers for its output must be torch's."""
+        a = self.tensor(lambda t: not t.is_contiguous() and t.numel() > 1)
+        if a is None:
+            base = self.tensor(lambda t: t.dim() >= 2)
+            if base is None:
+                return self.source()
+            a = self.fresh()
+            how = self.c.pick(["t", "transpose", "permute", "step", "narrow", "expand"])
+            rank = self.namespace[base].dim()
+            made = {
+                "t": f"{base}.transpose(-2, -1)" if rank > 2 else f"{base}.t()",
+                "transpose": f"{base}.transpose(0, {rank - 1})",
+                "permute": f"{base}.permute({self.dims_text([rank - 1, *range(rank - 1)])})",
+                "step": f"{base}[..., ::2]",
+                "narrow": f"{base}.narrow(-1, 0, 1)",
+                "expand": f"{base}.unsqueeze(0).expand(2, {self.dims_text(self.shape(base))})",
+            }[how]
+            if not self.run(how, f"{a} = {made}"):
+                return False
+        name = self.fresh()
+        form = self.c.pick(["eq", "gt_scalar", "add", "mul_t", "exp", "neg", "relu", "double", "float", "clone",
+                            "where", "masked_fill", "view", "view_last", "contiguous_view", "softmax",
+                            "sum"])  # fmt: skip
+        shape = self.shape(a)
+        b = self.tensor(lambda t: tuple(t.shape) == shape and t.dtype == self.namespace[a].dtype) or a
+        calls = {
+            "eq": f"{a}.eq({b})",
+            "gt_scalar": f"{a} > 0",
+            "add": f"{a} + {b}",
+            "mul_t": f"torch.mul({b}, {a})",
+            "exp": f"{a}.float().exp()",
+            "neg": f"-{a}.float()",
+            "relu": f"F.relu({a}.float())",
+            "double": f"{a}.double()",
+            "float": f"{a}.float()",
+            "clone": f"{a}.clone()",
+            "where": f"torch.where({a} > 0, {a}, {b})",
+            "masked_fill": f"{a}.masked_fill({a} > 0, 0)",
+            "view": f"{a}.view(-1)",
+            "view_last": f"{a}.view({self.dims_text([*shape[:-2], -1])})" if len(shape) >= 2 else f"{a}.view(-1)",
+            "contiguous_view": f"{a}.contiguous().view(-1)",
+            "softmax": f"{a}.float().softmax(-1)",
+            "sum": f"{a}.sum(-1)",
+        }
+        return self.run(f"strided_{form}", f"{name} = {calls[form]}", {"TL504", "TL505", "TL507"})
+
     def random_shuffle(self, items: list[int]) -> None:
         for i in range(len(items) - 1, 0, -1):
             j = self.c.integer(0, i)
@@ -555,8 +612,10 @@ class _Builder:
     def functional(self) -> bool:
         form = self.c.pick(["linear", "conv2d", "max_pool2d", "avg_pool2d", "adaptive", "layer_norm", "embedding",
                             "pad", "one_hot", "masked_fill", "index_select", "gather", "sort", "topk", "narrow",
-                            "select", "einsum_ellipsis", "view_size", "len", "numel"])  # fmt: skip
-        ranks = {"conv2d": (4,), "max_pool2d": (3, 4), "avg_pool2d": (3, 4), "adaptive": (3, 4)}
+                            "select", "einsum_ellipsis", "view_size", "len", "numel", "interpolate",
+                            "interpolate_scale", "pool_padding", "weighted_ce"])  # fmt: skip
+        ranks = {"conv2d": (4,), "max_pool2d": (3, 4), "avg_pool2d": (3, 4), "adaptive": (3, 4), "interpolate": (3, 4),
+                 "interpolate_scale": (3, 4, 5), "pool_padding": (3, 4), "weighted_ce": (2, 3, 4)}  # fmt: skip
         a = self.operand_of(ranks.get(form, (1, 2, 3)))
         if a is None:
             return self.source()
@@ -618,6 +677,30 @@ class _Builder:
             codes = {"TL502", "TL505", "TL507"}
         elif form == "len":
             line = f"{name} = torch.zeros(len({a}), {a}.dim())"
+        elif form == "interpolate":
+            count = max(rank - 2, 1) if self.c.chance(0.85) else self.c.integer(1, 3)
+            sizes = [self.c.integer(1, 9) for _ in range(count)]
+            size = str(sizes[0]) if self.c.chance(0.3) else self.tuple_text(sizes)
+            mode = ', mode="bilinear"' if rank == 4 and self.c.chance(0.3) else ""
+            line = f"{name} = F.interpolate({a}, size={size}{mode})"
+            codes = {"TL506"}
+        elif form == "interpolate_scale":
+            factor = self.c.pick(["2", "0.5", "1.5", "(2, 3)", "0.3"])
+            line = f"{name} = F.interpolate({a}, scale_factor={factor})"
+            codes = {"TL506"}
+        elif form == "pool_padding":
+            kernel, padding = self.c.integer(1, 3), self.c.integer(0, 2)
+            pool = self.c.pick(["max_pool2d", "avg_pool2d"])
+            line = f"{name} = F.{pool}({a}, {kernel}, padding={padding})"
+            codes = {"TL506"}
+        elif form == "weighted_ce":
+            classes = shape[1] if rank >= 2 else shape[0]
+            target = (shape[0], *shape[2:]) if rank >= 2 else ()
+            index = self.fresh()
+            if not self.run("target", f"{index} = torch.randint(0, {classes}, {self.tuple_text(target)})"):
+                return False
+            line = f"{name} = F.cross_entropy({a}, {index}, weight=torch.ones({self.near(classes, 0.7)}))"
+            codes = {"TL508"}
         else:
             line = f"{name} = torch.ones({a}.numel()).view({self.dims_text(shape)})"
         return self.run(form, line, codes)
@@ -747,9 +830,17 @@ class _Builder:
         elif form in ("LSTM", "GRU", "RNN"):
             batch_first = self.c.pick(["", ", batch_first=True"])
             bidirectional = self.c.pick(["", ", bidirectional=True"])
-            ctor = f"nn.{form}({self.near(shape[-1])}, {self.c.integer(1, 4)}{batch_first}{bidirectional})"
+            hidden = self.c.integer(1, 4)
+            ctor = f"nn.{form}({self.near(shape[-1])}, {hidden}{batch_first}{bidirectional})"
+            state = ""
+            if rank == 3 and self.c.chance(0.4):  # an initial state, its batch size usually the input's
+                batch = shape[0] if batch_first else shape[1]
+                h0 = f"torch.zeros({2 if bidirectional else 1}, {self.near(batch, 0.7)}, {self.near(hidden)})"
+                state = f", ({h0}, {h0})" if form == "LSTM" else f", {h0}"
             call = (
-                f"{name}, ({name}h, {name}c) = {module}({a})" if form == "LSTM" else f"{name}, {name}h = {module}({a})"
+                f"{name}, ({name}h, {name}c) = {module}({a}{state})"
+                if form == "LSTM"
+                else f"{name}, {name}h = {module}({a}{state})"
             )
         else:
             heads = self.c.pick([1, 2])
@@ -761,7 +852,8 @@ class _Builder:
         return self.run(form, call, codes)
 
     def loss(self) -> bool:
-        form = self.c.pick(["cross_entropy", "nll_loss", "CrossEntropyLoss", "bce_logits", "BCELoss", "mse"])
+        form = self.c.pick(["cross_entropy", "nll_loss", "CrossEntropyLoss", "bce_logits", "BCELoss", "mse", "l1",
+                            "MSELoss", "smooth_l1"])  # fmt: skip
         a = self.operand_of((2,) if form in ("cross_entropy", "nll_loss", "CrossEntropyLoss") else (1, 2))
         if a is None:
             return self.source()
@@ -787,8 +879,11 @@ class _Builder:
                 line = f"{name} = F.binary_cross_entropy_with_logits({a}, {target})"
             elif form == "BCELoss":
                 line = f"{name} = nn.BCELoss()(torch.sigmoid({a}), {target})"
+            elif form == "MSELoss":
+                line = f"{name} = nn.MSELoss()({a}, {target})"
             else:
-                line = f"{name} = F.mse_loss({a}, {target})"
+                function = {"mse": "mse_loss", "l1": "l1_loss", "smooth_l1": "smooth_l1_loss"}[form]
+                line = f"{name} = F.{function}({a}, {target})"
         return self.run(form, line, {"TL508"})
 
     def module_class(self) -> bool:
@@ -834,7 +929,7 @@ class _Builder:
             [self.source, self.elementwise, self.elementwise, self.matmul, self.matmul, self.reshape, self.reshape,
              self.layout, self.layout, self.join, self.split, self.index, self.index, self.reduce, self.reduce,
              self.convert, self.layer, self.layer, self.layer, self.loss, self.functional, self.functional,
-             self.module_class]
+             self.module_class, self.strided, self.strided]
         )  # fmt: skip
         return action()
 
@@ -855,6 +950,7 @@ class Verdict:
     reported: bool  # torchlint reported the failure
     bindings: int  # tensor assignments torchlint saw
     known: int  # ... with a known shape
+    layouts: int = 0  # ... with known strides, compared with torch's
 
 
 def check(program: Program) -> Verdict:
@@ -864,6 +960,10 @@ def check(program: Program) -> Verdict:
     reported = False
     failure = program.failure
     for finding in findings:
+        if finding.code == "TL509":  # a warning: torch must have warned there, of the sizes
+            if finding.start.line not in program.warned:
+                problems.append(f"line {finding.start.line}: TL509 but torch did not warn: {finding.message}")
+            continue
         if failure is not None and finding.start.line == failure[0]:
             if finding.code not in failure[3]:
                 problems.append(f"line {failure[0]}: {finding.code} but torch's error is {failure[1]}: {failure[2]}")
@@ -873,7 +973,7 @@ def check(program: Program) -> Verdict:
         else:
             problems.append(f"line {finding.start.line}: false positive {finding.code}: {finding.message}")
     bindings = inferred_facts(source)
-    known = 0
+    known = layouts = 0
     for binding in bindings:
         value = program.namespace.get(binding.name)
         if (failure is not None and binding.start.line >= failure[0]) or binding.name.startswith("h"):
@@ -893,7 +993,28 @@ def check(program: Program) -> Verdict:
             problems.append(f"line {binding.start.line}: {binding.name} inferred {binding.describe()}, real {real}")
         if binding.dtype is not None and str(value.dtype) != f"torch.{binding.dtype}":
             problems.append(f"line {binding.start.line}: {binding.name} dtype {binding.dtype}, real {value.dtype}")
-    return Verdict(problems, reported, len(bindings), known)
+        if binding.strides is not None and not wrong:
+            problems.extend(layout_problems(binding, value))
+            layouts += 1
+    return Verdict(problems, reported, len(bindings), known, layouts)
+
+
+def layout_problems(binding: TensorBinding, value: torch.Tensor) -> list[str]:
+    """An inferred layout against the real one: each stride of a dim of size 2 or more (torch itself ignores
+    the strides of size-1 dims: they decide no view, no contiguity, no element's place), and contiguity."""
+    if value.numel() == 0:
+        return []
+    inferred, real = binding.strides, value.stride()
+    assert inferred is not None
+    if len(inferred) != len(real):
+        return [f"line {binding.start.line}: {binding.name} strides {inferred}, real {real}"]
+    for size, mine, theirs in zip(value.shape, inferred, real, strict=True):
+        if size >= 2 and isinstance(mine, int) and mine != theirs:
+            return [f"line {binding.start.line}: {binding.name} strides {inferred}, real {real}"]
+    contiguous = is_contiguous(binding.shape, inferred)  # type: ignore[arg-type]
+    if contiguous is not None and contiguous != value.is_contiguous():
+        return [f"line {binding.start.line}: {binding.name} contiguous {contiguous}, real {value.is_contiguous()}"]
+    return []
 
 
 def _states(message: str, torch_message: str) -> bool:

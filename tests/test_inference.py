@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,29 @@ def test_revealed_shapes_are_real(case: Path) -> None:
             assert stated == real, f"line {line}: {name}: stated {stated}, torch gives {real}"
             checked += 1
     assert checked, f"{case.name} states no known shape at module level"
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if _RUNS in c.read_text(encoding="utf-8")], ids=lambda c: c.name)
+def test_inferred_layouts_are_real(case: Path) -> None:
+    """Every stride torchlint infers for a module-level tensor is the one torch gives (and its contiguity)."""
+    torch = pytest.importorskip("torch")
+    from shape_programs import layout_problems
+
+    source = case.read_text(encoding="utf-8")
+    namespace: dict[str, object] = {"__name__": "case"}
+    exec(compile(source, str(case), "exec"), namespace)
+    assigned = _module_level_assignments(ast.parse(source))
+    bound = Counter(name for names in assigned.values() for name in names)
+    problems: list[str] = []
+    checked = 0
+    for binding in inferred_facts(source):
+        if binding.name not in assigned.get(binding.start.line, []) or bound[binding.name] != 1:
+            continue  # rebound later: the namespace holds another value
+        value = namespace[binding.name]
+        if binding.strides is None or binding.shape is None or not isinstance(value, torch.Tensor):
+            continue
+        problems.extend(layout_problems(binding, value))
+        checked += 1
+    assert not problems, "\n".join(problems)
+    if "Layouts" in source:
+        assert checked >= 20, f"{case.name}: only {checked} layouts checked"

@@ -4,7 +4,7 @@ Hypothesis drives `shape_programs.generate`: random straight-line programs over 
 ops, matrix products, reshapes, indexing, reductions, joins, nn layers and losses, built from the real
 shapes as they run. For each one, torchlint must agree with torch: where torch raised it reports
 nothing or the line's shape code at that line with torch's own message; elsewhere nothing; and every
-shape and dtype it inferred is the real one. No disagreement is tolerated.
+shape, dtype and stride it inferred is the real one. No disagreement is tolerated.
 
 Each chunk has its own fixed seed, so the suite checks the same 2,200 programs on every run and its
 verdict never depends on luck; `benchmarks/shape_differential.py --seed N` explores other programs.
@@ -43,7 +43,7 @@ class HypothesisChoices:
 
 @pytest.mark.parametrize("chunk", range(CHUNKS))
 def test_torchlint_agrees_with_torch(chunk: int) -> None:
-    totals = {"programs": 0, "raised": 0, "reported": 0, "bindings": 0, "known": 0}
+    totals = {"programs": 0, "raised": 0, "reported": 0, "bindings": 0, "known": 0, "layouts": 0}
 
     @settings(
         max_examples=EXAMPLES,
@@ -62,9 +62,11 @@ def test_torchlint_agrees_with_torch(chunk: int) -> None:
         totals["reported"] += verdict.reported
         totals["bindings"] += verdict.bindings
         totals["known"] += verdict.known
+        totals["layouts"] += verdict.layouts
 
     agree()
     assert totals["programs"] >= EXAMPLES
     # The agreement is not silence: most failures are caught and most shapes are known.
     assert totals["reported"] >= 0.4 * totals["raised"], totals
     assert totals["known"] >= 0.6 * totals["bindings"], totals
+    assert totals["layouts"] >= 0.7 * totals["known"], totals  # layouts are compared, not merely unknown

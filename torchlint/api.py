@@ -29,6 +29,7 @@ class TensorBinding:
     requires_grad: bool | None
     shape: tuple | None
     dtype: str | None
+    strides: tuple | None = None  # in elements, as `Tensor.stride()`; None where the layout is not known
     cell: int | None = None  # in a notebook, the cell `start` and `end` are in (1-based among all cells)
 
     def describe(self) -> str:
@@ -92,6 +93,7 @@ def inferred_facts(source: str, seed: dict[str, Fact] | None = None) -> list[Ten
                 fact.requires_grad,
                 fact.shape,
                 fact.dtype,
+                fact.strides if fact.shape is not None else None,
             )
         )
     result.sort(key=lambda b: (b.start.line, b.start.column))
@@ -103,7 +105,7 @@ def _with_call_shapes(fact: Fact, calls: list[Fact]) -> Fact:
     if fact.shape is not None or not calls:
         return fact
     agreed = _agreed(calls)
-    return fact.but(shape=agreed.shape, dtype=fact.dtype or agreed.dtype)
+    return fact.but(shape=agreed.shape, dtype=fact.dtype or agreed.dtype, strides=agreed.strides)
 
 
 def _agreed(facts: list[Fact]) -> Fact:

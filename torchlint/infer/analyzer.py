@@ -18,7 +18,7 @@ import libcst as cst
 
 from torchlint.infer import torch_api as api
 from torchlint.infer.evaluate import Evaluator
-from torchlint.infer.facts import UNKNOWN, Device, Fact, Kind, join, tensor
+from torchlint.infer.facts import EACH, UNKNOWN, Device, Fact, Kind, join, tensor
 from torchlint.infer.scope import (
     BindingIndex,
     Env,
@@ -26,9 +26,11 @@ from torchlint.infer.scope import (
     all_params,
     dotted_name,
     join_all,
+    registered_buffer,
     target_names,
 )
 from torchlint.infer.shapes import symbol
+from torchlint.infer.tensor_ops import NAMED_LIST
 from torchlint.infer.traverse import walk
 
 Handler = Callable[[cst.CSTNode], None]
@@ -40,6 +42,7 @@ Dispatch = dict[type, list[Handler]]
 _TERMINATORS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
 _MAX_TARGETED = 16  # `forward` analyses with known inputs, per file
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
+_LIST_READERS = frozenset({"index", "count", "copy", "pop", "clear", "reverse"})  # keep every item alike
 
 
 @dataclass
@@ -472,10 +475,16 @@ class Analyzer:
         decorators = self._decorators(node)
         scope.no_grad = bool(decorators & api.NO_GRAD_CONTEXTS)
         starred = (node.params.star_arg, node.params.star_kwarg)
+        in_module = info is not None and info.is_module
+        sized = {
+            n for n, how in _sized_names(node.body).items() if (in_module or how == "size") and scope.bindings[n] == 1
+        }
         for param in all_params(node.params):
             fact = self._annotation_fact(param.annotation) if param.annotation is not None else UNKNOWN
             if param in starred and fact.kind is Kind.INT:
                 fact = UNKNOWN  # `*sizes: int` is a tuple of ints
+            if param.annotation is None and param not in starred and param.name.value in sized:
+                fact = tensor()  # `x.size(0)`, `B, T = x.shape`: a tensor whose shape the body tells
             scope.env.bind(param.name.value, self.evaluator.named(fact, param.name.value))
         if self_name is not None:
             scope.env.bind(self_name, Fact(Kind.SELF))
@@ -539,6 +548,10 @@ class Analyzer:
         evaluate = self.evaluator.fact
         if isinstance(small, cst.Assign):
             value = evaluate(small.value)
+            alias = dotted_name(small.value) if value.value == EACH else None
+            if alias is not None:  # two names for one list: appends through either change both
+                self.env.bind(alias, Fact(Kind.SEQUENCE))
+                value = Fact(Kind.SEQUENCE)
             for target in small.targets:
                 self.bind(target.target, self.evaluator.unpacked(small.value, target.target, value))
         elif isinstance(small, cst.AnnAssign):
@@ -583,15 +596,39 @@ class Analyzer:
         """`model.to(device)` moves the module itself; `x.requires_grad_()` flags x."""
         if not isinstance(value, cst.Call) or not isinstance(value.func, cst.Attribute):
             return
+        buffer = registered_buffer(value)
+        if buffer is not None:  # `self.register_buffer("pe", torch.zeros(...))`: `self.pe` is that tensor
+            tensor_arg = value.args[1]
+            registered = self.evaluator.fact(tensor_arg.value) if tensor_arg.keyword is None else UNKNOWN
+            self.env.bind(buffer, registered if registered.is_tensor else UNKNOWN)
+            return
         key = dotted_name(value.func.value)
         if key is None:
             return
         receiver = self.evaluator.fact(value.func.value)
         method = value.func.attr.value
+        if receiver.kind is Kind.SEQUENCE:
+            self._list_method(key, receiver, method, value)
+            return
         if (receiver.kind is Kind.MODULE and method in ("to", "cuda", "cpu")) or (
             receiver.is_tensor and method == "requires_grad_"
         ):
             self.env.bind(key, self.evaluator.fact(value))
+
+    def _list_method(self, key: str, receiver: Fact, method: str, call: cst.Call) -> None:
+        """`items.append(t)` to an empty list or to one whose items are all like t: a list of such items.
+        Any other change to such a list leaves nothing known of its items."""
+        if method in _LIST_READERS:
+            return
+        alike = receiver.value == EACH or (receiver.elements == () and receiver.value == NAMED_LIST)
+        if not alike:
+            return
+        appended = self.evaluator.fact(call.args[0].value) if method == "append" and len(call.args) == 1 else UNKNOWN
+        item = appended if receiver.value != EACH else join(receiver.elements[0], appended)  # type: ignore[index]
+        if item.is_tensor and item.shape is not None:
+            self.env.bind(key, Fact(Kind.SEQUENCE, elements=(item,), value=EACH))
+        else:
+            self.env.bind(key, Fact(Kind.SEQUENCE))
 
     def bind(self, target: cst.BaseExpression, fact: Fact) -> None:
         if isinstance(target, (cst.Tuple, cst.List)):
@@ -600,6 +637,11 @@ class Analyzer:
             for i, element in enumerate(target.elements):
                 known = elements is not None and not starred and len(elements) == len(target.elements)
                 self.bind(element.value, elements[i] if known else UNKNOWN)
+            return
+        if isinstance(target, cst.Subscript):  # `items[i] = t`: a list's items are no longer all alike
+            owner = dotted_name(target.value)
+            if owner is not None and self.evaluator.fact(target.value).value == EACH:
+                self.env.bind(owner, Fact(Kind.SEQUENCE))
             return
         key = dotted_name(target)
         if key is not None:
@@ -640,6 +682,30 @@ def _catches_shape_errors(stmt: cst.Try | cst.TryStar) -> bool:
 
 def _expects_error(context: cst.BaseExpression) -> bool:
     return isinstance(context, cst.Call) and (dotted_name(context.func) or "").rsplit(".", 1)[-1] in _EXPECTING_ERRORS
+
+
+def _sized_names(body: cst.BaseSuite) -> dict[str, str]:
+    """Names whose sizes the body reads as a tensor's: `x.size(...)` ("size"), `x.shape[...]` and
+    `B, T = x.shape` ("shape", which numpy arrays have too)."""
+    found: dict[str, str] = {}
+
+    def enter(node: cst.CSTNode) -> bool:
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return False
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "size":
+            if isinstance(node.func.value, cst.Name) and all(a.keyword is None and not a.star for a in node.args):
+                found[node.func.value.value] = "size"
+        elif isinstance(node, cst.Subscript) and isinstance(node.value, cst.Attribute):
+            if node.value.attr.value == "shape" and isinstance(node.value.value, cst.Name):
+                found.setdefault(node.value.value.value, "shape")
+        elif isinstance(node, cst.Assign) and isinstance(node.value, cst.Attribute):
+            unpacked = any(isinstance(t.target, (cst.Tuple, cst.List)) for t in node.targets)
+            if unpacked and node.value.attr.value == "shape" and isinstance(node.value.value, cst.Name):
+                found.setdefault(node.value.value.value, "shape")
+        return True
+
+    walk(body, enter, lambda node: None)
+    return found
 
 
 def _self_param(node: cst.FunctionDef) -> str | None:

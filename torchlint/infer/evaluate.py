@@ -18,6 +18,7 @@ from torchlint.infer import layers, returns, sources
 from torchlint.infer import tensor_ops as ops
 from torchlint.infer import torch_api as api
 from torchlint.infer.facts import (
+    EACH,
     UNKNOWN,
     Device,
     Fact,
@@ -279,13 +280,37 @@ class Evaluator:
                 return Fact(Kind.SEQUENCE)
             elements = tuple(self.fact(e.value) for e in node.elements)
             return Fact(Kind.SEQUENCE, elements=elements, value=ops.LIST if isinstance(node, cst.List) else None)
-        if isinstance(node, (cst.ListComp, cst.GeneratorExp)):
-            return Fact(Kind.SEQUENCE) if isinstance(node, cst.ListComp) else UNKNOWN
+        if isinstance(node, cst.ListComp):
+            return self._list_comprehension(node)
+        if isinstance(node, cst.GeneratorExp):
+            return UNKNOWN
         if isinstance(node, cst.IfExp):
             return self._if_exp(node)
         if isinstance(node, cst.NamedExpr):
             return self.fact(node.value)
         return UNKNOWN
+
+    def _list_comprehension(self, node: cst.ListComp) -> Fact:
+        """`[f(x) for x in xs]`: when every element is a tensor of one known shape, a list of such tensors."""
+        overlay: dict[str, Fact] = {}
+        comp: cst.CompFor | None = node.for_in
+        while comp is not None:
+            if comp.ifs or comp.asynchronous is not None:
+                return Fact(Kind.SEQUENCE)
+            element = self.element_of(comp.iter) if not overlay else UNKNOWN
+            if isinstance(comp.target, cst.Name):
+                overlay[comp.target.value] = element
+            else:
+                overlay.update({name: UNKNOWN for name in _target_names(comp.target)})
+            comp = comp.inner_for_in
+        self.overlays.append(overlay)
+        try:
+            element = self.fact(node.elt)
+        finally:
+            self.overlays.pop()
+        if element.is_tensor and element.shape is not None:
+            return Fact(Kind.SEQUENCE, elements=(element,), value=EACH)
+        return Fact(Kind.SEQUENCE)
 
     # -- shapes ------------------------------------------------------------------------
 
@@ -564,6 +589,8 @@ class Evaluator:
         single = node.slice[0].slice if len(node.slice) == 1 else None
         elements = base.elements
         named = base.value == ops.NAMED_LIST  # its items may have been replaced: their shapes are not trusted
+        if base.value == EACH and elements:  # every item is like the first
+            return elements[0] if isinstance(single, cst.Index) else base if isinstance(single, cst.Slice) else UNKNOWN
         if isinstance(single, cst.Index):
             position = self.fact(single.value).value if self.fact(single.value).kind is Kind.INT else None
             if elements is not None and isinstance(position, int) and -len(elements) <= position < len(elements):
@@ -993,6 +1020,14 @@ class Evaluator:
         if fact.kind is Kind.SIZE:
             return Fact(Kind.INT)
         return UNKNOWN
+
+
+def _target_names(target: cst.BaseExpression) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [name for e in target.elements for name in _target_names(e.value)]
+    return []
 
 
 def _call_of(args: ops.Args) -> tuple:

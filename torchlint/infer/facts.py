@@ -88,6 +88,9 @@ class Fact:
 
 
 UNKNOWN = Fact()
+# A SEQUENCE's `value` when its length is not known but every element is like `elements[0]` (a list built by a
+# comprehension, or by appends to an empty list): it may be empty.
+EACH = "each"
 
 
 def tensor(
@@ -104,6 +107,8 @@ def join(a: Fact, b: Fact) -> Fact:
         return a
     if a.kind is not b.kind:
         return UNKNOWN
+    if a.kind is Kind.SEQUENCE and {a.value, b.value} & {EACH} and () in (a.elements, b.elements):
+        return a if a.value == EACH else b  # not appended to on one path: still each element alike
     device = join_device(a.device, b.device)
     origin = a.device_origin if device == a.device else b.device_origin
     elements = None

@@ -7,6 +7,7 @@ calling it on known inputs, raising `ShapeError` with torch's message where torc
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ from torchlint.infer.shapes import (
     add,
     all_known,
     broadcast,
+    contiguous_strides,
     differ,
     floordiv,
     fmt_shape,
@@ -39,7 +41,9 @@ from torchlint.infer.tensor_ops import (
     Args,
     Out,
     Result,
+    elements_of,
     flatten,
+    iterated,
     linear,
     literal_bool,
     matmul,
@@ -299,10 +303,26 @@ def apply(layer: Layer, a: Args) -> Result:
         raise Unknown  # empty inputs skip most checks
     handler = _SINGLE.get(kind.rstrip("123d") if kind[-2:] in ("1d", "2d", "3d") else kind)
     if kind in _ACTIVATIONS:
-        return Out(x.shape, _float_only(kind, x.dtype), None)
+        dtype = _float_only(kind, x.dtype)
+        if kind in ("ReLU", "GELU", "Tanh", "Sigmoid", "SiLU", "LeakyReLU", "ELU", "Hardtanh", "ReLU6"):
+            return iterated(x.shape, [x], dtype)  # type: ignore[arg-type]
+        return Out(x.shape, dtype, x.strides if kind == "Identity" else None)
     if handler is None:
         raise Unknown
-    return handler(layer, x)
+    result = handler(layer, x)
+    if isinstance(result, Out) and result.strides is None and result.shape is not None and kind in _DENSE_OUTPUTS:
+        if kind == "Embedding" or is_contiguous(x.shape, x.strides):  # type: ignore[arg-type]
+            return result._replace(strides=contiguous_strides(result.shape))
+    return result
+
+
+# Layers whose output is a new contiguous tensor when their input is contiguous (an embedding's always is).
+_DENSE_OUTPUTS = frozenset(
+    ["Linear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "MaxPool1d",
+     "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
+     "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "BatchNorm1d",
+     "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "Embedding"]
+)  # fmt: skip
 
 
 def _float_only(kind: str, dtype: str | None) -> str | None:
@@ -439,10 +459,20 @@ def _pool(layer: Layer, x: Fact) -> Result:
     values = (*kernel, *stride, *padding, *dilation)
     if not all_known(values) or not isinstance(ceil_mode, bool):
         raise Unknown
-    if any(2 * p > d * (k - 1) + 1 for p, k, d in zip(padding, kernel, dilation, strict=True)):  # type: ignore[operator]
-        raise Unknown
     if len(shape) not in (n + 1, n + 2):
         raise ShapeError("TL506", _pool_rank_message(kind, shape))
+    for p, k, d in zip(padding, kernel, dilation, strict=True):  # torch checks the dims in order
+        if p > (d * (k - 1) + 1) // 2:  # type: ignore[operator]
+            if kind == "MaxPool1d" and d == 1:
+                message = f"max_pool1d() padding should be at most half of kernel size, but got padding={p} and "
+                raise ShapeError("TL506", message + f"kernel_size={k}")
+            if kind == "MaxPool1d":
+                raise Unknown
+            raise ShapeError(
+                "TL506",
+                f"pad should be at most half of effective kernel size, but got pad={p}, kernel_size={k} and "
+                f"dilation={d}",
+            )
     spatial = shape[-n:]
     out: list[Dim] = []
     for size, k, s, p, d in zip(spatial, kernel, stride, padding, dilation, strict=True):
@@ -689,7 +719,7 @@ def _bilinear(layer: Layer, a: Args) -> Result:
 
 
 def _recurrent(layer: Layer, a: Args) -> Result:
-    if a.count() != 1 or a.keywords:
+    if a.count() not in (1, 2) or a.keywords:
         raise Unknown
     x = a.tensor(0, None)
     shape = x.shape
@@ -712,16 +742,53 @@ def _recurrent(layer: Layer, a: Args) -> Result:
         output: Shape = (shape[0], mul(directions, out_size))
         state: Shape = (directions * layers, out_size)
         cell: Shape = (directions * layers, hidden)
+        strides = contiguous_strides(output)
     else:
         batch, steps = (shape[0], shape[1]) if batch_first else (shape[1], shape[0])
-        output = (batch, steps, mul(directions, out_size)) if batch_first else (steps, batch, mul(directions, out_size))
+        width = mul(directions, out_size)
+        output = (batch, steps, width) if batch_first else (steps, batch, width)
         state = (directions * layers, batch, out_size)
         cell = (directions * layers, batch, hidden)
+        strides = contiguous_strides(output)
+        if batch_first:  # computed time-major, then transposed: `output.view(batch, -1)` fails
+            strides = (width, mul(batch, width), 1)
+    if a.count() == 2:
+        _check_hidden(layer.kind, a.fact(1, None), (state, cell) if layer.kind == "LSTM" else (state,), len(shape))
     if x.dtype is not None and not is_float(x.dtype):
         raise Unknown
+    outputs = Out(output, x.dtype, strides)
     if layer.kind == "LSTM":
-        return (Out(output, x.dtype), (Out(state, x.dtype), Out(cell, x.dtype)))  # type: ignore[return-value]
-    return (Out(output, x.dtype), Out(state, x.dtype))
+        states = (Out(state, x.dtype, contiguous_strides(state)), Out(cell, x.dtype, contiguous_strides(cell)))
+        return (outputs, states)  # type: ignore[return-value]
+    return (outputs, Out(state, x.dtype, contiguous_strides(state)))
+
+
+def _check_hidden(kind: str, given: Fact | None, expected: tuple[Shape, ...], rank: int) -> None:
+    """The initial state of a batched input against what the input and the layer make of it: torch's message."""
+    states = sizes_of_states(given, len(expected))
+    if rank != 3 or states is None:
+        raise Unknown
+    for index, (shape, wanted) in enumerate(zip(states, expected, strict=True)):
+        if len(shape) != 3:
+            raise Unknown
+        if any(differ(a, b) for a, b in zip(shape, wanted, strict=True)):
+            if not (all_known(shape) and all_known(wanted)):
+                raise Unknown
+            name = f"hidden[{index}]" if kind == "LSTM" else "hidden"
+            wanted_text = "(" + ", ".join(str(d) for d in wanted) + ")"
+            raise ShapeError("TL506", f"Expected {name} size {wanted_text}, got {fmt_shape(shape)}")
+        if not all(same(a, b) for a, b in zip(shape, wanted, strict=True)):
+            raise Unknown
+
+
+def sizes_of_states(given: Fact | None, count: int) -> tuple[Shape, ...] | None:
+    """The shapes of `h0` (count 1) or of `(h0, c0)` (count 2), when known."""
+    if given is None:
+        return None
+    facts = (given,) if count == 1 else elements_of(given)
+    if facts is None or len(facts) != count or any(not f.is_tensor or f.shape is None for f in facts):
+        return None
+    return tuple(f.shape for f in facts)  # type: ignore[misc]
 
 
 def _multihead(layer: Layer, a: Args) -> Result:
@@ -754,6 +821,13 @@ def _multihead(layer: Layer, a: Args) -> Result:
     kdim, vdim = layer.get("kdim") or embed, layer.get("vdim") or embed
     if not (same(q[-1], embed) and same(k[-1], kdim) and same(v[-1], vdim) and same(k[0], v[0])):
         raise Unknown
+    if len(q) == 3 and differ(q[1], k[1]) and same(k[1], v[1]) and all_known((*k, q[1], embed, heads)):
+        # The batch is dim 1 (dim 0 with batch_first): key's batch is not the query's, so its heads do not fit.
+        head_dim = embed // heads  # type: ignore[operator]
+        raise ShapeError(
+            "TL506",
+            f"shape '[{k[0]}, {q[1] * heads}, {head_dim}]' is invalid for input of size {k[0] * k[1] * embed}",  # type: ignore[operator]
+        )
     if len(q) == 3 and not (same(q[1], k[1]) and same(k[1], v[1])):
         raise Unknown
     output = query.shape
@@ -763,13 +837,17 @@ def _multihead(layer: Layer, a: Args) -> Result:
             shape: Shape = (q[0], k[0]) if average else (heads, q[0], k[0])
         else:
             shape = (q[1], q[0], k[0]) if average else (q[1], heads, q[0], k[0])
-        weights = Out(shape, query.dtype)
+        weights = Out(shape, query.dtype, contiguous_strides(shape))
     if weights is None:
         raise Unknown
-    return (Out(output, query.dtype), weights)
+    # Computed time-major; batch_first outputs are transposed back, except on the inference fast path.
+    strides = None if batch_first and len(q) == 3 else contiguous_strides(output)  # type: ignore[arg-type]
+    return (Out(output, query.dtype, strides), weights)
 
 
-def loss(kind: str, x: Fact, target: Fact, reduction: object, layer: Layer | None = None) -> Out:
+def loss(
+    kind: str, x: Fact, target: Fact, reduction: object, layer: Layer | None = None, weight: Fact | None = None
+) -> Out:
     """Loss functions' input/target checks (torch's messages) and result."""
     s, t = x.shape, target.shape
     assert s is not None and t is not None
@@ -783,6 +861,8 @@ def loss(kind: str, x: Fact, target: Fact, reduction: object, layer: Layer | Non
         maybe_probabilities = kind == "CrossEntropyLoss" and len(t) == len(s) and not any(map(differ, s, t))
         if is_float(x.dtype) and not maybe_probabilities:
             _check_class_target(kind, s, t, target.dtype)
+            if weight is not None and weight.is_tensor and weight.shape is not None and target.dtype == "int64":
+                _check_class_weight(s, t, weight.shape)
         if not s:
             raise Unknown
         per_sample = (s[0], *s[2:]) if len(s) >= 2 else ()  # a 1-d input is one sample
@@ -818,6 +898,25 @@ def loss(kind: str, x: Fact, target: Fact, reduction: object, layer: Layer | Non
     if not is_float(x.dtype) or x.dtype != target.dtype:
         raise Unknown
     return Out(shape if reduction == "none" else (), x.dtype)
+
+
+def _check_class_weight(s: Shape, t: Shape, w: Shape) -> None:
+    """A class weight of another length than the number of classes (checked after the target, as torch does)."""
+    classes = s[1] if len(s) >= 2 else s[0]
+    per_sample = (s[0], *s[2:]) if len(s) >= 2 else ()
+    if len(s) >= 2 and (len(t) != len(per_sample) or not all(same(p, q) for p, q in zip(per_sample, t, strict=True))):
+        return  # the target's own check decides first
+    if len(w) == 1 and not differ(w[0], classes):
+        return
+    if len(s) >= 3:
+        raise ShapeError("TL508", "weight tensor should be defined either for all or no classes")
+    if not (isinstance(classes, int) and all_known(w)):
+        raise Unknown
+    raise ShapeError(
+        "TL508",
+        f"weight tensor should be defined either for all {classes} classes or no classes but got weight tensor of "
+        f"shape: {fmt_shape(w)}",
+    )
 
 
 def _check_class_target(kind: str, s: Shape, t: Shape, target_dtype: str | None) -> None:
@@ -920,6 +1019,8 @@ def functional(name: str, a: Args) -> Result:
         if config.get("stride") == ():
             config["stride"] = None
         return _pool(_functional_layer(kind, config), x)
+    if name in ("interpolate", "upsample"):
+        return _interpolate(a)
     if name.startswith("adaptive_") and name.endswith(("1d", "2d", "3d")):
         kind = "AdaptiveAvgPool" if "avg" in name else "AdaptiveMaxPool"
         return _adaptive(
@@ -956,8 +1057,13 @@ def functional(name: str, a: Args) -> Result:
         if extra:
             raise Unknown
         reduction = a.find(None, "reduction")
+        weight = a.fact(2, "weight") if name in ("cross_entropy", "nll_loss") else None
         return loss(
-            losses[name], a.tensor(0, "input"), a.tensor(1, "target"), _value(reduction) if reduction else "mean"
+            losses[name],
+            a.tensor(0, "input"),
+            a.tensor(1, "target"),
+            _value(reduction) if reduction else "mean",
+            weight=weight,
         )
     if name in ("softmax", "log_softmax", "softmin"):
         x = a.tensor(0, "input")
@@ -974,6 +1080,81 @@ def functional(name: str, a: Args) -> Result:
             raise Unknown
         return Out((*x.shape, classes), "int64")
     raise Unknown
+
+
+_MODE_RANKS = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
+
+
+def _interpolate(a: Args) -> Out:
+    """`F.interpolate(x, size=...)` or `scale_factor=...`: the spatial dims (after N and C) resized."""
+    x = a.tensor(0, "input")
+    shape = x.shape
+    assert shape is not None
+    mode = a.string(3, "mode") or "nearest"
+    if len(shape) not in (3, 4, 5) or _MODE_RANKS.get(mode, len(shape)) != len(shape):
+        raise Unknown  # torch's own rank errors
+    if set(a.keywords) - {"input", "size", "scale_factor", "mode", "align_corners"} or a.count() > 5:
+        raise Unknown
+    n = len(shape) - 2
+    size, scale = a.find(1, "size"), a.find(2, "scale_factor")
+    given_size = size is not None and not _is_none_node(size)
+    given_scale = scale is not None and not _is_none_node(scale)
+    if given_size == given_scale:
+        raise Unknown
+    if given_size:
+        assert size is not None
+        sizes = sizes_of(size[0])
+        if len(sizes) == 1 and size[0].kind is Kind.INT:
+            sizes = sizes * n
+        elif len(sizes) != n:
+            text = _literal_text(size[1])
+            if text is None or not all_known(shape[2:]):
+                raise Unknown
+            raise ShapeError(
+                "TL506",
+                f"Input and output must have the same number of spatial dimensions, but got input with spatial "
+                f"dimensions of {fmt_shape(shape[2:])} and output size of {text}. Please provide input tensor in (N, "
+                "C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format.",
+            )
+        out = sizes
+    else:
+        assert scale is not None
+        factors = _numbers(scale[1])
+        if factors is None or len(factors) not in (1, n):
+            raise Unknown
+        factors = factors * n if len(factors) == 1 else factors
+        out = tuple(_scaled(d, f) for d, f in zip(shape[2:], factors, strict=True))
+    if any(isinstance(d, int) and d <= 0 for d in (*shape, *out)):
+        raise Unknown  # "Input and output sizes should be greater than 0"
+    result = (*shape[:2], *out)
+    return Out(result, x.dtype, contiguous_strides(result) if is_contiguous(shape, x.strides) else None)
+
+
+def _numbers(node: cst.BaseExpression | None) -> tuple[float, ...] | None:
+    """The literal numbers of `2`, `1.5` or `(2, 0.5)`."""
+    if isinstance(node, (cst.Integer, cst.Float)):
+        return (float(node.evaluated_value),)
+    if isinstance(node, (cst.Tuple, cst.List)):
+        values = [_numbers(e.value) for e in node.elements]
+        return tuple(v[0] for v in values if v is not None) if all(v is not None for v in values) else None
+    return None
+
+
+def _scaled(size: Dim, factor: float) -> Dim:
+    """floor(size * factor), as torch computes an output size from a scale factor."""
+    if isinstance(size, int):
+        return math.floor(float(size) * factor)
+    if factor == int(factor):
+        return mul(size, int(factor))
+    raise Unknown
+
+
+def _literal_text(node: cst.BaseExpression | None) -> str | None:
+    """How Python prints a literal tuple or list of ints: `(16,)`, `[16, 8]`."""
+    if not isinstance(node, (cst.Tuple, cst.List)) or not all(isinstance(e.value, cst.Integer) for e in node.elements):
+        return None
+    values = tuple(int(e.value.evaluated_value) for e in node.elements)  # type: ignore[attr-defined]
+    return repr(values) if isinstance(node, cst.Tuple) else repr(list(values))
 
 
 def _linear_as_matmul(x: Fact, weight: Fact, bias: Shape | None) -> Out:

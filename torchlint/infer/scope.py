@@ -230,6 +230,10 @@ class BindingIndex:
                 self.dynamic_attributes = True
             elif called in _HOOK_REGISTRARS:
                 self.hooks = True
+            elif called == "register_buffer" and self._open:
+                name = registered_buffer(node)  # type: ignore[arg-type]
+                if name is not None:
+                    self._open[-1][0][name] += 1  # binds `self.<name>`
         if cls in _SCOPES:
             counts = Counter()
             if cls is cst.FunctionDef or cls is cst.Lambda:
@@ -248,6 +252,19 @@ class BindingIndex:
             self._open.pop()
         elif cls in _LOOPS:
             self._open[-1][1].pop()
+
+
+def registered_buffer(node: cst.Call) -> str | None:
+    """`self.pe` for `self.register_buffer("pe", tensor)`; None for any other call."""
+    func = node.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "register_buffer"):
+        return None
+    owner = dotted_name(func.value)
+    args = node.args
+    if owner is None or len(args) < 2 or args[0].keyword is not None or not isinstance(args[0].value, cst.SimpleString):
+        return None
+    name = args[0].value.evaluated_value
+    return f"{owner}.{name}" if isinstance(name, str) and name.isidentifier() else None
 
 
 def _top_name(name: cst.BaseExpression) -> str:

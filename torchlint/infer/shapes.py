@@ -293,6 +293,80 @@ def is_contiguous(shape: Shape, strides: Shape | None) -> bool | None:
     return True
 
 
+def non_overlapping_and_dense(shape: Shape, strides: Shape) -> bool | None:
+    """torch's `is_non_overlapping_and_dense()`: the elements fill their memory exactly, in some order."""
+    if not (all_known(shape) and all_known(strides)):
+        return None
+    if len(shape) == 1:
+        return shape[0] < 2 or strides[0] == 1  # type: ignore[operator]
+    order = sorted((i for i in range(len(shape)) if shape[i] >= 2), key=lambda i: strides[i])  # type: ignore[operator]
+    required = 1
+    for i in order:
+        if strides[i] != required:
+            return False
+        required *= shape[i]  # type: ignore[assignment]
+    return True
+
+
+def iterator_strides(shape: Shape, operands: list[tuple[Shape, Shape | None]]) -> Shape | None:
+    """The strides TensorIterator gives the output of an elementwise op on these operands (shape, strides).
+
+    All inputs of one shape laid out alike (contiguous, or dense in one same order) give that layout;
+    otherwise the output is dense, its dims ordered as the inputs' strides order them (broadcast dims
+    do not vote).  None when a stride is unknown.
+    """
+    if any(strides is None for _, strides in operands):
+        return None
+    if all(is_contiguous(s, t) for s, t in operands):  # type: ignore[arg-type]
+        return contiguous_strides(shape)
+    if not all_known(shape) or not all(all_known(s) and all_known(t) for s, t in operands):  # type: ignore[arg-type]
+        return None
+    if all(s == shape for s, _ in operands) and all(non_overlapping_and_dense(s, t) for s, t in operands):  # type: ignore[arg-type]
+        first = operands[0][1]
+        if all(t == first for _, t in operands):
+            return first
+    n = len(shape)
+    broadcast_strides = []
+    for s, t in operands:
+        lead = n - len(s)
+        row = [0] * n
+        for i, (d, st) in enumerate(zip(s, t, strict=True)):  # type: ignore[arg-type]
+            row[lead + i] = 0 if d == 1 and shape[lead + i] != 1 else st
+        broadcast_strides.append(row)
+
+    def should_swap(dim0: int, dim1: int) -> int:
+        for row in broadcast_strides:
+            s0, s1 = row[dim0], row[dim1]
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 < s1:
+                return -1
+            if s0 > s1:
+                return 1
+            if shape[dim0] > shape[dim1]:  # type: ignore[operator]
+                return 1
+        return 0
+
+    perm = list(range(n - 1, -1, -1))
+    for i in range(1, n):
+        dim1 = i
+        for dim0 in range(i - 1, -1, -1):
+            comparison = should_swap(perm[dim0], perm[dim1])
+            if comparison > 0:
+                perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
+                dim1 = dim0
+            elif comparison < 0:
+                break
+    if perm == list(range(n - 1, -1, -1)):
+        return contiguous_strides(shape)
+    result: list[Dim] = [0] * n
+    running = 1
+    for d in perm:
+        result[d] = running
+        running *= shape[d]  # type: ignore[operator]
+    return tuple(result)
+
+
 def view_strides(shape: Shape, strides: Shape, new: Shape) -> Shape | None:
     """torch's `computeStride`: strides of `view(new)`, or None when the view is impossible.
 

@@ -31,6 +31,7 @@ from torchlint.rules.tl505_dim_out_of_range import DimOutOfRange
 from torchlint.rules.tl506_layer_input_mismatch import LayerInputMismatch
 from torchlint.rules.tl507_view_on_non_contiguous import ViewOnNonContiguous
 from torchlint.rules.tl508_loss_shape_mismatch import LossShapeMismatch
+from torchlint.rules.tl509_loss_broadcast import LossBroadcast
 from torchlint.rules.tl601_unsafe_torch_load import UnsafeTorchLoad
 
 ALL_RULES: tuple[Rule, ...] = (
@@ -62,6 +63,7 @@ ALL_RULES: tuple[Rule, ...] = (
     LayerInputMismatch(),
     ViewOnNonContiguous(),
     LossShapeMismatch(),
+    LossBroadcast(),
     UnsafeTorchLoad(),
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL_RULES}
