@@ -6,6 +6,7 @@ import ast
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
+from functools import partial
 
 import libcst as cst
 from libcst.metadata import CodeRange
@@ -59,7 +60,7 @@ def _build_dispatch(
             ctx.displayed = displayed
         for node_name, hook in rule.hooks().items():
             node_type = getattr(cst, node_name)
-            dispatch.setdefault(node_type, []).append(lambda node, hook=hook, ctx=ctx: hook(node, ctx))
+            dispatch.setdefault(node_type, []).append(partial(hook, ctx=ctx))  # hooks are `visit_X(node, ctx)`
     return dispatch
 
 

@@ -40,6 +40,7 @@ Dispatch = dict[type, list[Handler]]
 _TERMINATORS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
 _MAX_TARGETED = 16  # `forward` analyses with known inputs, per file
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
+_OVERLAID = frozenset({*_COMPREHENSIONS, cst.Lambda})  # nodes that bind names for their children only
 
 
 @dataclass
@@ -61,17 +62,20 @@ class _Walker:
         self.dispatch = analyzer.dispatch
 
     def enter(self, node: cst.CSTNode) -> bool:
-        for handler in self.dispatch.get(type(node), ()):
-            handler(node)
-        if isinstance(node, _COMPREHENSIONS):
-            self.analyzer.push_comprehension(node)
-        elif isinstance(node, cst.Lambda):
-            self.analyzer.evaluator.overlays.append({p.name.value: UNKNOWN for p in all_params(node.params)})
+        cls = type(node)
+        handlers = self.dispatch.get(cls)
+        if handlers is not None:
+            for handler in handlers:
+                handler(node)
+        if cls in _OVERLAID:
+            if cls is cst.Lambda:
+                self.analyzer.evaluator.overlays.append({p.name.value: UNKNOWN for p in all_params(node.params)})
+            else:
+                self.analyzer.push_comprehension(node)
         return True
 
     def leave(self, node: cst.CSTNode) -> None:
-        if isinstance(node, (*_COMPREHENSIONS, cst.Lambda)):
-            self.analyzer.evaluator.overlays.pop()
+        self.analyzer.evaluator.overlays.pop()
 
 
 class Analyzer:
@@ -235,7 +239,7 @@ class Analyzer:
         self.evaluator.memo.clear()
         for node in nodes:
             if node is not None:
-                walk(node, self.walker.enter, self.walker.leave)
+                walk(node, self.walker.enter, self.walker.leave, _OVERLAID)
 
     def push_comprehension(self, node: cst.CSTNode) -> None:
         overlay: dict[str, Fact] = {}
