@@ -13,6 +13,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import reduce
+from typing import Protocol
 
 import libcst as cst
 
@@ -54,6 +55,12 @@ class ClassInfo:
     methods: dict[str, list[cst.FunctionDef]] = field(default_factory=dict)
 
 
+class Scheduler(Protocol):
+    """Takes over the analyses of function bodies once the module's body has run (`Analyzer.pending`)."""
+
+    def run(self, analyzer: Analyzer) -> None: ...
+
+
 class _Walker:
     """Feeds every node of one statement (or statement header) to the rules."""
 
@@ -86,6 +93,8 @@ class Analyzer:
         *,
         seed: dict[str, Fact] | None = None,
         default_device: Device = Device.CPU,
+        bindings: BindingIndex | None = None,
+        scheduler: Scheduler | None = None,
     ) -> None:
         self.module = module
         self.dispatch = dispatch
@@ -94,7 +103,9 @@ class Analyzer:
         self.seed = seed or {}
         self.pending: deque[tuple[cst.FunctionDef, Scope, ClassInfo | None]] = deque()
         self.classes: dict[cst.ClassDef, ClassInfo] = {}
-        self.bindings = BindingIndex(module)
+        self.bindings = bindings if bindings is not None else BindingIndex(module)
+        # Runs each function analysis after the module's body (the incremental engine reuses some instead).
+        self.scheduler = scheduler
         self.module_scope: Scope | None = None
         # Called for every tensor-valued binding (the facts API listens here).
         self.on_bind: Callable[[cst.BaseExpression, str, Fact], None] | None = None
@@ -131,6 +142,9 @@ class Analyzer:
         self._notify(self.module)
         self.exec_block(self.module.body)
         scope.final = scope.env
+        if self.scheduler is not None:
+            self.scheduler.run(self)
+            return
         while self.pending:
             self._analyse_function(*self.pending.popleft())
 

@@ -7,7 +7,7 @@ like plain names; rebinding `model` forgets every `model.*` key.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import libcst as cst
 
@@ -187,7 +187,9 @@ def _mutates_shapes(node: cst.Call) -> bool:
 class BindingIndex:
     """One walk of the module: how often each scope binds each name, and what each loop rebinds."""
 
-    def __init__(self, module: cst.Module) -> None:
+    def __init__(self, module: cst.Module | None, parts: list[BindingIndex] | None = None) -> None:
+        """The index of `module`; or, with `parts` (`BindingIndex.of_statements` of each run of its
+        top-level statements, in order), the same index put together from them."""
         self._scopes: dict[int, Counter[str]] = {}
         self._loops: dict[int, set[str]] = {}
         # For the shape checker: in-place resizes anywhere, attributes assigned on objects other than `self`,
@@ -198,7 +200,36 @@ class BindingIndex:
         self.hooks = False  # forward hooks registered: a module's output (or input) is not what forward says
         # Each open scope with the loops open inside it.
         self._open: list[tuple[Counter[str], list[set[str]]]] = []
-        walk(module, self._enter, self._leave)
+        self.module_counts: Counter[str] = Counter()  # bindings of the module scope (for `of_statements`)
+        if parts is None:
+            if module is not None:
+                walk(module, self._enter, self._leave)
+            return
+        assert module is not None
+        counts: Counter[str] = Counter()
+        for part in parts:
+            self._scopes.update(part._scopes)
+            self._loops.update(part._loops)
+            counts.update(part.module_counts)
+            self.mutates_shapes = self.mutates_shapes or part.mutates_shapes
+            self.attribute_writes |= part.attribute_writes
+            self.dynamic_attributes = self.dynamic_attributes or part.dynamic_attributes
+            self.hooks = self.hooks or part.hooks
+        self._scopes[id(module)] = counts
+
+    @classmethod
+    def of_statements(cls, statements: Iterable[cst.BaseStatement]) -> BindingIndex:
+        """The share of some top-level statements in their module's index (the module scope's counts apart)."""
+        index = cls(None)
+        index._open.append((index.module_counts, []))
+        for statement in statements:
+            walk(statement, index._enter, index._leave)
+        index._open.pop()
+        return index
+
+    def summary(self) -> tuple:
+        """What the index says about the whole file (as opposed to one scope or loop)."""
+        return (self.mutates_shapes, frozenset(self.attribute_writes), self.dynamic_attributes, self.hooks)
 
     def scope(self, node: cst.CSTNode) -> Counter[str]:
         return self._scopes[id(node)]
