@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import ast
 import warnings
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice, pairwise
@@ -47,7 +47,6 @@ from torchlint.infer.traverse import nodes
 from torchlint.positions import _locate, body_lines
 from torchlint.rules.base import Rule
 
-_CHUNKS_KEPT = 4096  # parsed pieces kept, over all documents
 _MAX_JOINED = 32  # pieces tried together before giving up (a long string or bracket with lines at column 0)
 _CONTINUATIONS = ("else", "elif", "except", "finally", "case", "@")
 # Texts some rules test the whole file for: a file-wide answer that may change with any edit.
@@ -81,22 +80,27 @@ class Chunk:
 
 class ChunkCache:
     """Parsed pieces by (text, whether first, how many times the text came before in the same module: a
-    node must appear once in a module); the least recently used are dropped."""
+    node must appear once in a module). What the last two texts did not use is dropped, so the memory
+    held stays about twice the document's."""
 
-    def __init__(self, size: int = _CHUNKS_KEPT) -> None:
-        self.size = size
-        self._items: OrderedDict[tuple[str, bool, int], Chunk | None] = OrderedDict()
+    def __init__(self) -> None:
+        self._items: dict[tuple[str, bool, int], Chunk | None] = {}
+        self._used: set[tuple[str, bool, int]] = set()
+        self._used_before: set[tuple[str, bool, int]] = set()
 
     def get(self, text: str, first: bool, repeat: int = 0) -> Chunk | None:
         key = (text, first, repeat)
+        self._used.add(key)
         if key in self._items:
-            self._items.move_to_end(key)
             return self._items[key]
-        chunk = _parse_chunk(text, first)
-        self._items[key] = chunk
-        if len(self._items) > self.size:
-            self._items.popitem(last=False)
+        chunk = self._items[key] = _parse_chunk(text, first)
         return chunk
+
+    def end_of_text(self) -> None:
+        """One text's pieces are all taken: forget those neither it nor the one before used."""
+        keep = self._used | self._used_before
+        self._items = {key: chunk for key, chunk in self._items.items() if key in keep}
+        self._used_before, self._used = self._used, set()
 
 
 def _parse_chunk(text: str, first: bool) -> Chunk | None:
@@ -177,7 +181,13 @@ def assemble(source: str, cache: ChunkCache) -> Assembled | None:
     """The module a whole parse of `source` gives, from its pieces; None where they cannot give it."""
     if "\r" in source or "\f" in source or "\\\n" in source:
         return None
-    texts = split(source)
+    try:
+        return _assemble(split(source), cache)
+    finally:
+        cache.end_of_text()
+
+
+def _assemble(texts: list[str], cache: ChunkCache) -> Assembled | None:
     chunks: list[Chunk] = []
     pending, joined = "", 0
     seen: Counter[str] = Counter()
