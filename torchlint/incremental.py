@@ -72,7 +72,8 @@ class Chunk:
     has_trailing_newline: bool
     encoding: str
     names: frozenset[str]  # every name the piece mentions
-    classes: tuple[str, ...]  # the names of the classes it defines, at any depth
+    classes: tuple[cst.ClassDef, ...]  # the classes it defines, at any depth, in source order
+    index: dict[int, int]  # node id -> index of the statement holding it
     bindings: BindingIndex
     starts: list[tuple[int, ast.stmt]]  # per statement: line within the piece, and its `ast` statement
     positions: dict[int, CodeRange] = field(default_factory=dict)  # by node id, lines within the piece
@@ -85,6 +86,7 @@ class ChunkCache:
 
     def __init__(self) -> None:
         self._items: dict[tuple[str, bool, int], Chunk | None] = {}
+        self.owner: dict[int, Chunk] = {}  # node id -> the piece holding it, for every piece kept
         self._used: set[tuple[str, bool, int]] = set()
         self._used_before: set[tuple[str, bool, int]] = set()
 
@@ -94,12 +96,18 @@ class ChunkCache:
         if key in self._items:
             return self._items[key]
         chunk = self._items[key] = _parse_chunk(text, first)
+        if chunk is not None:
+            self.owner.update(dict.fromkeys(chunk.index, chunk))
         return chunk
 
     def end_of_text(self) -> None:
         """One text's pieces are all taken: forget those neither it nor the one before used."""
         keep = self._used | self._used_before
-        self._items = {key: chunk for key, chunk in self._items.items() if key in keep}
+        for key in self._items.keys() - keep:
+            chunk = self._items.pop(key)
+            if chunk is not None:
+                for node_id in chunk.index:
+                    del self.owner[node_id]
         self._used_before, self._used = self._used, set()
 
 
@@ -122,17 +130,25 @@ def _parse_chunk(text: str, first: bool) -> Chunk | None:
     if starts is None:
         return None
     names: set[str] = set()
-    classes: list[str] = []
+    classes: list[cst.ClassDef] = []
+    index: dict[int, int] = {}
     indented = False
-    for statement in statements:
-        for node in nodes(statement):
-            kind = type(node)
-            if kind is cst.Name:
-                names.add(node.value)  # type: ignore[attr-defined]
-            elif kind is cst.ClassDef:
-                classes.append(node.name.value)  # type: ignore[attr-defined]
-            elif kind is cst.IndentedBlock:
-                indented = True
+    number = 0
+    tops = {id(statement): n for n, statement in enumerate(statements)}
+
+    def visit(node: cst.CSTNode) -> None:
+        nonlocal indented, number
+        number = tops.get(id(node), number)  # a statement comes before its nodes
+        index[id(node)] = number
+        kind = type(node)
+        if kind is cst.Name:
+            names.add(node.value)  # type: ignore[attr-defined]
+        elif kind is cst.ClassDef:
+            classes.append(node)  # type: ignore[arg-type]
+        elif kind is cst.IndentedBlock:
+            indented = True
+
+    bindings = BindingIndex.of_statements(statements, visit)
     return Chunk(
         text,
         text.count("\n"),
@@ -145,7 +161,8 @@ def _parse_chunk(text: str, first: bool) -> Chunk | None:
         module.encoding,
         frozenset(names),
         tuple(classes),
-        BindingIndex.of_statements(statements),
+        index,
+        bindings,
         starts,
     )
 
@@ -284,7 +301,7 @@ class _Scheduler:
         assert analyzer.module_scope is not None
         self.env = dict(analyzer.module_scope.env.values)
         self.classes = {id(node): _class_view(info) for node, info in analyzer.classes.items()}
-        class_names = Counter(name for chunk in self.assembled.chunks for name in chunk.classes)
+        class_names = Counter(c.name.value for chunk in self.assembled.chunks for c in chunk.classes)
         aliases = tuple(k for k, v in self.env.items() if v.kind is Kind.IMPORT and v.qualname == "torch")
         self.shared = (class_names, aliases)
         dirty = self._dirty(analyzer)
@@ -368,7 +385,7 @@ class _Scheduler:
         )
         for statement in body:
             if id(statement) in changed:
-                names.update(chunks[owner[id(statement)]].classes)
+                names.update(c.name.value for c in chunks[owner[id(statement)]].classes)
         for statement in previous.keep:
             if id(statement) not in self.assembled.owner:
                 names.update(c.name.value for c in nodes(statement) if isinstance(c, cst.ClassDef))
@@ -450,7 +467,11 @@ class DocumentState:
         reports: list[Report] = []
         scheduler = _Scheduler(assembled, previous, reports)
         analyzer = Analyzer(module, {}, default_device=_default_device(source), bindings=bindings, scheduler=scheduler)
-        cache: dict = {"source": source}
+        classes: dict[str, list[cst.ClassDef]] = {}
+        for chunk in assembled.chunks:  # what `patterns.modules.local_class` would find walking the module
+            for node in chunk.classes:
+                classes.setdefault(node.name.value, []).append(node)
+        cache: dict = {"source": source, "classes_by_name": classes}
         analyzer.dispatch.update(_build_dispatch(rules, analyzer, reports, options, None, cache))
         analyzer.run()
         if previous is not None and scheduler.impure:
@@ -479,25 +500,27 @@ class DocumentState:
         pending: dict[int, cst.CSTNode] = {id(n): n for n in wanted}  # type: ignore[attr-defined]
         result: dict[cst.CSTNode, CodeRange] = {}
         module = assembled.module
-        for index, chunk in enumerate(assembled.chunks):
-            if not pending:
-                break
-            offset = assembled.offsets[index]
-            for statement, (line, tree) in zip(chunk.statements, chunk.starts, strict=True):
-                contained = {id(n) for n in nodes(statement)} & pending.keys()
-                if not contained:
-                    continue
-                missing = contained - chunk.positions.keys()
-                if missing:
-                    found: dict[cst.CSTNode, CodeRange] = {}
-                    _locate(statement, tree, line, [], missing, module, found)
-                    chunk.positions.update((id(n), r) for n, r in found.items())
-                for node_id in contained:
-                    where = chunk.positions[node_id]
-                    result[pending.pop(node_id)] = CodeRange(
-                        CodePosition(where.start.line + offset, where.start.column),
-                        CodePosition(where.end.line + offset, where.end.column),
-                    )
+        offsets = {id(chunk): offset for chunk, offset in zip(assembled.chunks, assembled.offsets, strict=True)}
+        held: dict[tuple[int, int], list[int]] = {}
+        for node_id in pending:
+            chunk = self.chunks.owner.get(node_id)
+            if chunk is not None and id(chunk) in offsets:
+                held.setdefault((id(chunk), chunk.index[node_id]), []).append(node_id)
+        by_id = {id(chunk): chunk for chunk in assembled.chunks}
+        for (chunk_id, statement), ids in held.items():
+            chunk, offset = by_id[chunk_id], offsets[chunk_id]
+            missing = {i for i in ids if i not in chunk.positions}
+            if missing:
+                found: dict[cst.CSTNode, CodeRange] = {}
+                line, tree = chunk.starts[statement]
+                _locate(chunk.statements[statement], tree, line, [], missing, module, found)
+                chunk.positions.update((id(n), r) for n, r in found.items())
+            for node_id in ids:
+                where = chunk.positions[node_id]
+                result[pending.pop(node_id)] = CodeRange(
+                    CodePosition(where.start.line + offset, where.start.column),
+                    CodePosition(where.end.line + offset, where.end.column),
+                )
         if pending:
             raise LookupError("a reported node outside the module's statements")
         return result

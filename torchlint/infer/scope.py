@@ -7,7 +7,7 @@ like plain names; rebinding `model` forgets every `model.*` key.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import libcst as cst
 
@@ -218,12 +218,22 @@ class BindingIndex:
         self._scopes[id(module)] = counts
 
     @classmethod
-    def of_statements(cls, statements: Iterable[cst.BaseStatement]) -> BindingIndex:
-        """The share of some top-level statements in their module's index (the module scope's counts apart)."""
+    def of_statements(
+        cls, statements: Iterable[cst.BaseStatement], visit: Callable[[cst.CSTNode], object] | None = None
+    ) -> BindingIndex:
+        """The share of some top-level statements in their module's index (the module scope's counts apart);
+        `visit` is called with every node on the way, to save another walk."""
         index = cls(None)
         index._open.append((index.module_counts, []))
+        enter = index._enter
+        if visit is not None:
+
+            def enter(node: cst.CSTNode) -> bool:
+                visit(node)
+                return index._enter(node)
+
         for statement in statements:
-            walk(statement, index._enter, index._leave)
+            walk(statement, enter, index._leave)
         index._open.pop()
         return index
 
