@@ -366,6 +366,46 @@ async def test_a_flood_of_edits_with_fifty_documents_open(tmp_path: Path, deboun
         assert len(pids) == 2 and all(peak < RSS_LIMIT_MB for peak in peaks), peaks
 
 
+async def test_hover_answers_from_the_latest_analysis_while_a_lint_runs(tmp_path: Path) -> None:
+    """A hover sent while the document is being linted is answered before that lint's diagnostics, with the
+    facts and findings of the last analysis; once the lint is done, hovers describe the new text."""
+    uri = (tmp_path / "busy.py").as_uri()
+    body = "".join(f"def f{k}(n):\n    w{k} = torch.rand(n, 3)\n    return w{k}.sum()\n\n\n" for k in range(400))
+    text = SAMPLE + "\n\n" + body
+    async with server({"debounceMs": 0}) as raw:
+        await raw.open(uri, text)
+        await raw.findings(uri)
+        probe = {"textDocument": {"uri": uri}, "position": {"line": 1, "character": 0}}
+        assert "x: Tensor" in (await raw.request("textDocument/hover", probe))["result"]["contents"]["value"]
+
+        raw.versions[uri] = 2  # a comment that makes every function be analysed again
+        change = {"range": {"start": {"line": 5, "character": 0}, "end": {"line": 5, "character": 0}},
+                  "text": "# set_default_device is not called here\n"}  # fmt: skip
+        await raw.notify(
+            "textDocument/didChange", {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [change]}
+        )
+        number = next(raw.ids)
+        await raw.send({"id": number, "method": "textDocument/hover", "params": probe})
+        answer = await raw.response(number)
+        published = await raw.findings(uri)
+
+        answered = next(i for i, m in enumerate(raw.messages) if m.get("id") == number and "method" not in m)
+        linted = next(
+            i for i, m in enumerate(raw.messages)
+            if m.get("method") == "textDocument/publishDiagnostics" and m["params"].get("version") == 2
+        )  # fmt: skip
+        assert answered < linted
+        assert "x: Tensor" in answer["result"]["contents"]["value"]  # the facts of the text before the edit
+        assert published == expected(raw_text(text, change))
+
+
+def raw_text(text: str, change: dict[str, Any]) -> str:
+    """`text` with one change that inserts at the start of a line."""
+    lines = text.splitlines(keepends=True)
+    row = change["range"]["start"]["line"]
+    return "".join([*lines[:row], change["text"], *lines[row:]])
+
+
 async def test_analysed_code_is_never_run(tmp_path: Path) -> None:
     """A file and a notebook importing a module that would leave a mark, and leaving it themselves (at
     top level, in a class body, in a default argument): linted, hovered, fixed; no mark ever appears."""
