@@ -168,7 +168,7 @@ class Figures:
     p95: float
     full_ms: float
     hover_p95: float | None = None
-    hovers: int = 0  # answered while the lint ran
+    hovers: int = 0  # answered before the lint's diagnostics
 
     @property
     def ratio(self) -> float:
@@ -223,16 +223,17 @@ async def hover_during_lint(connection: Connection, uri: str, text: str, version
         "textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}
     )
     published = asyncio.ensure_future(connection.publish_for(uri, version))
-    timings = []
+    timings, early = [], 0
     for _ in range(HOVERS):
         started = time.perf_counter()
         await connection.request("textDocument/hover", probe)
-        if published.done():
+        timings.append((time.perf_counter() - started) * 1000)
+        if published.done():  # this one was answered after the lint (a server that waits for it)
             break
-        timings.append((time.perf_counter() - started) * 1000)  # answered before the lint's publish
+        early += 1
         await asyncio.sleep(0.02)
     await published
-    return (percentile(timings, 0.95) if timings else math.inf), len(timings)
+    return percentile(timings, 0.95), early
 
 
 async def run_once(sizes: list[int], edits: int) -> list[Figures]:
@@ -276,7 +277,7 @@ def verdicts(figures: Figures, largest: bool) -> str:
         said.append(f"open <= {goal:g} ms: {'met' if figures.open_ms <= goal else 'MISSED'}")
     if figures.hover_p95 is not None:
         met = "met" if figures.hover_p95 <= HOVER_GOAL_MS else "MISSED"
-        said.append(f"hover <= {HOVER_GOAL_MS:g} ms: {met} (at least {figures.hovers} hovers during the lint)")
+        said.append(f"hover <= {HOVER_GOAL_MS:g} ms: {met} ({figures.hovers} answered before the lint's diagnostics)")
     return "; ".join(said)
 
 

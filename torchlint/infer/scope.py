@@ -30,10 +30,13 @@ def dotted_name(node: cst.BaseExpression) -> str | None:
 class Env:
     """Name → Fact at one program point; copied at branches, joined where they meet."""
 
-    __slots__ = ("values",)
+    __slots__ = ("_dotted", "values")
 
     def __init__(self, values: dict[str, Fact] | None = None) -> None:
         self.values: dict[str, Fact] = values if values is not None else {}
+        # The keys with a dot (`model.fc`), found when first needed: binding a name forgets its attributes
+        # without a scan of every name (a module of thousands of names would make that quadratic).
+        self._dotted: set[str] | None = None
 
     def copy(self) -> Env:
         return Env(dict(self.values))
@@ -44,11 +47,20 @@ class Env:
     def bind(self, key: str, fact: Fact) -> None:
         self.forget(key)
         self.values[key] = fact
+        if "." in key:
+            self._dotted.add(key)  # type: ignore[union-attr]  # set by `forget`
 
     def forget(self, key: str) -> None:
-        prefix = key + "."
-        for name in [k for k in self.values if k == key or k.startswith(prefix)]:
-            del self.values[name]
+        self.values.pop(key, None)
+        dotted = self._dotted
+        if dotted is None:
+            dotted = self._dotted = {k for k in self.values if "." in k}
+        dotted.discard(key)
+        if dotted:
+            prefix = key + "."
+            for name in [k for k in dotted if k.startswith(prefix)]:
+                del self.values[name]
+                dotted.discard(name)
 
     def join(self, other: Env) -> Env:
         keys = self.values.keys() & other.values.keys()
@@ -56,6 +68,7 @@ class Env:
 
     def replace_with(self, other: Env) -> None:
         self.values = other.values
+        self._dotted = None
 
 
 def join_all(envs: list[Env]) -> Env:
