@@ -233,7 +233,8 @@ def _analyse(
     reports: list[Report] = []
     analyzer = Analyzer(module, {}, seed=seed, default_device=_default_device(source))
     shown = _displayed_statements(module, tree, displays) if displays is not None else None
-    analyzer.dispatch.update(_build_dispatch(rules, analyzer, reports, options, shown, {"source": source}))
+    cache = {"source": source, "classes_by_name": analyzer.bindings.classes_by_name()}
+    analyzer.dispatch.update(_build_dispatch(rules, analyzer, reports, options, shown, cache))
     analyzer.run()
     if not reports:
         return []

@@ -467,11 +467,7 @@ class DocumentState:
         reports: list[Report] = []
         scheduler = _Scheduler(assembled, previous, reports)
         analyzer = Analyzer(module, {}, default_device=_default_device(source), bindings=bindings, scheduler=scheduler)
-        classes: dict[str, list[cst.ClassDef]] = {}
-        for chunk in assembled.chunks:  # what `patterns.modules.local_class` would find walking the module
-            for node in chunk.classes:
-                classes.setdefault(node.name.value, []).append(node)
-        cache: dict = {"source": source, "classes_by_name": classes}
+        cache: dict = {"source": source, "classes_by_name": bindings.classes_by_name()}
         analyzer.dispatch.update(_build_dispatch(rules, analyzer, reports, options, None, cache))
         analyzer.run()
         if previous is not None and scheduler.impure:

@@ -211,6 +211,7 @@ class BindingIndex:
         self.attribute_writes: set[str] = set()
         self.dynamic_attributes = False
         self.hooks = False  # forward hooks registered: a module's output (or input) is not what forward says
+        self.classes: list[cst.ClassDef] = []  # every class, at any depth, in source order
         # Each open scope with the loops open inside it.
         self._open: list[tuple[Counter[str], list[set[str]]]] = []
         self.module_counts: Counter[str] = Counter()  # bindings of the module scope (for `of_statements`)
@@ -228,6 +229,7 @@ class BindingIndex:
             self.attribute_writes |= part.attribute_writes
             self.dynamic_attributes = self.dynamic_attributes or part.dynamic_attributes
             self.hooks = self.hooks or part.hooks
+            self.classes.extend(part.classes)
         self._scopes[id(module)] = counts
 
     @classmethod
@@ -249,6 +251,13 @@ class BindingIndex:
             walk(statement, enter, index._leave)
         index._open.pop()
         return index
+
+    def classes_by_name(self) -> dict[str, list[cst.ClassDef]]:
+        """The classes by name, as `patterns.modules.local_class` would find them walking the module."""
+        table: dict[str, list[cst.ClassDef]] = {}
+        for node in self.classes:
+            table.setdefault(node.name.value, []).append(node)
+        return table
 
     def summary(self) -> tuple:
         """What the index says about the whole file (as opposed to one scope or loop)."""
@@ -285,6 +294,8 @@ class BindingIndex:
             elif called in _HOOK_REGISTRARS:
                 self.hooks = True
         if cls in _SCOPES:
+            if cls is cst.ClassDef:
+                self.classes.append(node)  # type: ignore[arg-type]
             counts = Counter()
             if cls is cst.FunctionDef or cls is cst.Lambda:
                 counts.update(p.name.value for p in all_params(node.params))  # type: ignore[attr-defined]
