@@ -44,7 +44,7 @@ def _displayed_statements(module: cst.Module, tree: ast.Module | None, lines: fr
     return frozenset(shown)
 
 
-def _build_dispatch(
+def build_dispatch(
     rules: Sequence[Rule],
     analyzer: Analyzer,
     reports: list[Report],
@@ -66,7 +66,7 @@ def _build_dispatch(
     return dispatch
 
 
-def _default_device(source: str) -> Device:
+def default_device_of(source: str) -> Device:
     """A file that changes the default device makes every factory's device unknown."""
     if "set_default_device" in source or "set_default_tensor_type" in source:
         return Device.UNKNOWN
@@ -231,10 +231,10 @@ def _analyse(
     line_label: Callable[[int], str] = str,
 ) -> list[Diagnostic]:
     reports: list[Report] = []
-    analyzer = Analyzer(module, {}, seed=seed, default_device=_default_device(source))
+    analyzer = Analyzer(module, {}, seed=seed, default_device=default_device_of(source))
     shown = _displayed_statements(module, tree, displays) if displays is not None else None
     cache = {"source": source, "classes_by_name": analyzer.bindings.classes_by_name()}
-    analyzer.dispatch.update(_build_dispatch(rules, analyzer, reports, options, shown, cache))
+    analyzer.dispatch.update(build_dispatch(rules, analyzer, reports, options, shown, cache))
     analyzer.run()
     if not reports:
         return []

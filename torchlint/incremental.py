@@ -32,10 +32,10 @@ from torchlint import noqa
 from torchlint.context import Report
 from torchlint.diagnostics import Diagnostic
 from torchlint.engine import (
-    _build_dispatch,
-    _default_device,
     active_rules,
     anchored_nodes,
+    build_dispatch,
+    default_device_of,
     diagnostics_of,
     guarded,
     lint_source,
@@ -44,7 +44,7 @@ from torchlint.infer.analyzer import Analyzer, ClassInfo
 from torchlint.infer.facts import Fact, Kind
 from torchlint.infer.scope import BindingIndex
 from torchlint.infer.traverse import nodes
-from torchlint.positions import _locate, body_lines
+from torchlint.positions import body_lines, locate_in
 from torchlint.rules.base import Rule
 
 _MAX_JOINED = 32  # pieces tried together before giving up (a long string or bracket with lines at column 0)
@@ -466,9 +466,11 @@ class DocumentState:
         module = assembled.module
         reports: list[Report] = []
         scheduler = _Scheduler(assembled, previous, reports)
-        analyzer = Analyzer(module, {}, default_device=_default_device(source), bindings=bindings, scheduler=scheduler)
+        analyzer = Analyzer(
+            module, {}, default_device=default_device_of(source), bindings=bindings, scheduler=scheduler
+        )
         cache: dict = {"source": source, "classes_by_name": bindings.classes_by_name()}
-        analyzer.dispatch.update(_build_dispatch(rules, analyzer, reports, options, None, cache))
+        analyzer.dispatch.update(build_dispatch(rules, analyzer, reports, options, None, cache))
         analyzer.run()
         if previous is not None and scheduler.impure:
             return None
@@ -509,7 +511,7 @@ class DocumentState:
             if missing:
                 found: dict[cst.CSTNode, CodeRange] = {}
                 line, tree = chunk.starts[statement]
-                _locate(chunk.statements[statement], tree, line, [], missing, module, found)
+                locate_in(chunk.statements[statement], tree, line, [], missing, module, found)
                 chunk.positions.update((id(n), r) for n, r in found.items())
             for node_id in ids:
                 where = chunk.positions[node_id]

@@ -71,7 +71,7 @@ def _generate(statement: cst.BaseStatement, line: int, indents: list[str], modul
     into.update(provider._computed)
 
 
-def _locate(
+def locate_in(
     statement: cst.BaseStatement,
     tree: ast.stmt,
     line: int,
@@ -94,7 +94,7 @@ def _locate(
             if sum(len(p[3]) for p in parts) == len(wanted):  # none in the statement's own header or footer
                 deeper = [*indents, body.indent if body.indent is not None else module.default_indent]
                 for child, child_tree, child_line, contained in parts:
-                    _locate(child, child_tree, child_line, deeper, contained, module, into)
+                    locate_in(child, child_tree, child_line, deeper, contained, module, into)
                 return
     _generate(statement, line, indents, module, into)
 
@@ -114,7 +114,7 @@ def positions(
         contained = {id(n) for n in walk_nodes(statement)} & pending
         if not contained:
             continue
-        _locate(statement, node, line, [], contained, module, result)
+        locate_in(statement, node, line, [], contained, module, result)
         pending -= contained
     if pending:  # a node outside the module's statements (the module itself, say)
         return _full(module)
