@@ -407,7 +407,7 @@ def _class_view(info: ClassInfo) -> tuple:
     return (info.is_module, dict(info.attribute_counts), dict(scope) if scope is not None else None)
 
 
-def _markers(source: str, rules: Sequence[Rule]) -> tuple[bool, ...]:
+def _markers(source: str) -> tuple[bool, ...]:
     return tuple(marker in source for marker in _MARKERS)
 
 
@@ -417,7 +417,7 @@ class DocumentState:
 
     chunks: ChunkCache = field(default_factory=ChunkCache)
     run: _Run | None = None
-    key: tuple | None = None  # rules, options, markers, default device: a change means a fresh run
+    key: tuple | None = None  # the active rules, the options, the markers: a change means a fresh run
     stats: dict[str, int] = field(default_factory=lambda: {"replayed": 0, "analysed": 0})
 
     def lint(
@@ -436,7 +436,7 @@ class DocumentState:
     def _analyse(
         self, assembled: Assembled, source: str, path: str, rules: list[Rule], options: Mapping[str, str] | None
     ) -> list[Diagnostic]:
-        key = (tuple(map(id, rules)), tuple(sorted((options or {}).items())), _markers(source, rules))
+        key = (tuple(rules), tuple(sorted((options or {}).items())), _markers(source))  # rules: by identity
         previous = self.run if key == self.key else None
         module = assembled.module
         bindings = BindingIndex(module, [c.bindings for c in assembled.chunks])
