@@ -63,6 +63,11 @@ class EngineProcess:
         self._process: asyncio.subprocess.Process | None = None
         self._lock = asyncio.Lock()
 
+    @property
+    def busy(self) -> bool:
+        """A request (a lint, say) is being answered, or waits for the process."""
+        return self._lock.locked()
+
     async def start(self) -> None:
         """Start the process ahead of the first request (imports take a moment)."""
         async with self._lock:

@@ -118,8 +118,8 @@ def create_server() -> TorchlintServer:
         if at is None:
             return None
         key = document.key
-        result = await ls.result_for(document)
-        findings = [d for d in result.diagnostics if covers(d, at)] if result.key == key else []
+        result = await ls.latest_result(document)
+        findings = [d for d in result.diagnostics if covers(d, at)] if result is not None and result.key == key else []
         name = name_at(index.lines[at.line - 1], at.column - 1)
         binding = None
         if name is not None:

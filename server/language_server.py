@@ -85,6 +85,7 @@ class TorchlintServer(LanguageServer):
         self._results: dict[str, LintResult] = {}
         self._facts: dict[str, tuple[tuple[int, int], list[TensorBinding]]] = {}
         self._pending: dict[str, asyncio.Task[None]] = {}
+        self._refreshing: set[str] = set()  # documents whose facts are being computed in the background
         self._shown: dict[str, dict[str, Published]] = {}  # by notebook: what the client has of each cell
         self._reported: set[str] = set()  # configuration errors shown since the last reload
         self._background: set[asyncio.Future[Any]] = set()
@@ -262,6 +263,16 @@ class TorchlintServer(LanguageServer):
             self._results[target.uri] = result
         return result
 
+    async def latest_result(self, target: Target) -> LintResult | None:
+        """For hover: the findings of the current text if known or quickly had; None, rather than waiting,
+        while a lint of the document is on its way or the engine is busy."""
+        cached = self.current_result(target.uri)
+        if cached is not None:
+            return cached
+        if target.uri in self._pending or self.engine.busy:
+            return None
+        return await self.result_for(target)
+
     def schedule(self, uri: str, delay_s: float) -> None:
         """Lint and publish after `delay_s`; a newer call for the same document replaces this one."""
         self.cancel(uri)
@@ -370,13 +381,33 @@ class TorchlintServer(LanguageServer):
     # What else the engine knows.
 
     async def facts_for(self, document: Document) -> list[TensorBinding]:
-        """What the engine inferred about each tensor name (none in a document that is not all Python)."""
-        key, text = document.key, document.text
+        """What the engine inferred about each tensor name (none in a document that is not all Python).
+
+        Hover and inlay hints never wait for a lint in progress: while the engine is busy they get the
+        latest facts computed for the document (of an earlier text, or none yet), and the facts of the
+        current text are computed once the engine is free (the client then asked to refresh its hints)."""
         if not document.is_python:
             return []
         cached = self._facts.get(document.uri)
-        if cached is not None and cached[0] == key:
+        if cached is not None and cached[0] == document.key:
             return cached[1]
+        if self.engine.busy:
+            if document.uri not in self._refreshing:
+                self._refreshing.add(document.uri)
+                self.spawn(self._refresh_facts(document))
+            return cached[1] if cached is not None else []
+        return await self._compute_facts(document)
+
+    async def _refresh_facts(self, document: Document) -> None:
+        try:
+            await self._compute_facts(document)
+        finally:
+            self._refreshing.discard(document.uri)
+        if self.supports("workspace.inlay_hint.refresh_support"):
+            await self._request("inlay hint refresh", self.workspace_inlay_hint_refresh_async(None))
+
+    async def _compute_facts(self, document: Document) -> list[TensorBinding]:
+        key, text = document.key, document.text
         timeout = self.config.settings_for(document.path)[0].per_file_timeout
         try:
             bindings: list[TensorBinding] = await self.engine.call("facts", text, timeout, within_s=timeout)

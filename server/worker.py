@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys
 import traceback
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import BinaryIO
 
@@ -22,6 +23,7 @@ from torchlint.api import TensorBinding, inferred_facts
 from torchlint.config import Settings
 from torchlint.diagnostics import Diagnostic
 from torchlint.engine import AnalysisTimeout
+from torchlint.incremental import DocumentState
 from torchlint.runner import fix_text, lint_text, time_bound  # importing it also raises the recursion limit
 
 from .frames import HEADER, decode, encode
@@ -46,10 +48,24 @@ def read_frame(stream: BinaryIO) -> object | None:
     return decode(data)
 
 
+DOCUMENTS_KEPT = 32  # documents whose last run is kept for incremental analysis
+_states: OrderedDict[str, DocumentState] = OrderedDict()
+
+
+def _state(path: str) -> DocumentState:
+    """The last run of the document `path` (a new one for a document not seen lately)."""
+    state = _states.pop(path, None) or DocumentState()
+    _states[path] = state
+    while len(_states) > DOCUMENTS_KEPT:
+        _states.popitem(last=False)
+    return state
+
+
 def lint(text: str, path: str, settings: Settings) -> list[Diagnostic]:
     """The findings in `text` as the CLI would report them for the file `path` (Python or Markdown by its
-    suffix, or the notebook JSON the server builds from a notebook's cells)."""
-    outcome = lint_text(text, path, settings)
+    suffix, or the notebook JSON the server builds from a notebook's cells); a Python file's incrementally,
+    from its last run in this process."""
+    outcome = lint_text(text, path, settings, _state(path))
     if outcome.error is not None:  # a text the engine cannot read at all: a TL002 for the server to show
         raise ValueError(outcome.error)
     return outcome.diagnostics

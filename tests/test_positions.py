@@ -67,3 +67,44 @@ def test_only_needed_statements_are_regenerated() -> None:
     found = positions(module, ast.parse(TRICKY), [target])
     assert found[target].start.line == 18
     assert module.body[0] not in found
+
+
+NESTED = """import torch
+
+
+class Model(torch.nn.Module):
+  def forward(self, x):  # two-space indents
+    for i in range(3):
+        with torch.no_grad():
+            y = torch.Tensor(3); z = (
+  1)
+        # between
+        while x:
+            x = x - 1
+    return x
+
+
+@decorator
+
+def f(a,
+      b):
+    if a:
+        return torch.Tensor(a)
+    try:
+        pass
+    except E:
+        q = 1
+"""
+
+
+@pytest.mark.parametrize(("name", "source"), [*sources()[:10], ("nested", NESTED)], ids=lambda v: str(v)[:20])
+def test_positions_of_inner_statements_match_full(name: str, source: str) -> None:
+    """Only the innermost statement holding the wanted nodes is regenerated, at its own line and indent."""
+    module = cst.parse_module(source)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    tree = ast.parse(source)
+    inner = [n for n in nodes(module) if isinstance(n, cst.SimpleStatementLine)][:60]
+    for statement in inner:
+        wanted = list(nodes(statement))[1:]
+        found = positions(module, tree, wanted)
+        assert [found[n] for n in wanted] == [expected[n] for n in wanted], module.code_for_node(statement)

@@ -6,6 +6,7 @@ import ast
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
+from functools import partial
 
 import libcst as cst
 from libcst.metadata import CodeRange
@@ -44,15 +45,17 @@ def _displayed_statements(module: cst.Module, tree: ast.Module | None, lines: fr
     return frozenset(shown)
 
 
-def _build_dispatch(
+def build_dispatch(
     rules: Sequence[Rule],
     analyzer: Analyzer,
     reports: list[Report],
     options: Mapping[str, str] | None = None,
     displayed: frozenset[int] | None = None,
+    cache: dict | None = None,
 ) -> Dispatch:
+    """Each rule's hooks by node type; `cache` is the rules' per-file cache (a new one if not given)."""
     dispatch: Dispatch = {}
-    cache: dict = {}
+    cache = {} if cache is None else cache
     for rule in rules:
         ctx = RuleContext(rule, analyzer, reports, cache, options)
         if displayed is not None:
@@ -60,18 +63,18 @@ def _build_dispatch(
             ctx.displayed = displayed
         for node_name, hook in rule.hooks().items():
             node_type = getattr(cst, node_name)
-            dispatch.setdefault(node_type, []).append(lambda node, hook=hook, ctx=ctx: hook(node, ctx))
+            dispatch.setdefault(node_type, []).append(partial(hook, ctx=ctx))  # hooks are `visit_X(node, ctx)`
     return dispatch
 
 
-def _default_device(source: str) -> Device:
+def default_device_of(source: str) -> Device:
     """A file that changes the default device makes every factory's device unknown."""
     if "set_default_device" in source or "set_default_tensor_type" in source:
         return Device.UNKNOWN
     return Device.CPU
 
 
-def _anchored_nodes(reports: list[Report]) -> Iterator[cst.CSTNode]:
+def anchored_nodes(reports: list[Report]) -> Iterator[cst.CSTNode]:
     """Every node whose position a report needs: its range, its message references, its fixes' anchors."""
     for report in reports:
         yield report.node
@@ -181,9 +184,7 @@ def lint_source(
         return []
     if displays is None and path.endswith(".py"):
         displays = jupytext.displays(source)
-    if seed is None and "torch" not in source:
-        rules = ()
-    rules = [r for r in rules if not r.requires or any(text in source for text in r.requires)]
+    rules = active_rules(source, rules, seed)
     tree, verdict = _cpython_parse(source)
     if verdict is not None and not _may_be_newer_syntax(verdict):
         return [replace(verdict, path=path)]
@@ -199,8 +200,20 @@ def lint_source(
         return [replace(verdict, path=path)]
     if not rules:
         return []
+    return guarded(path, lambda: _analyse(module, tree, source, path, rules, seed, options, displays, line_label))
+
+
+def active_rules(source: str, rules: Sequence[Rule], seed: dict[str, Fact] | None = None) -> list[Rule]:
+    """The rules that can report anything in `source`: none without `torch`, each only with its `requires`."""
+    if seed is None and "torch" not in source:
+        return []
+    return [r for r in rules if not r.requires or any(text in source for text in r.requires)]
+
+
+def guarded(path: str, analyse: Callable[[], list[Diagnostic]]) -> list[Diagnostic]:
+    """The findings `analyse` gives; a TL003 or TL002 finding where it fails (a time bound still raises)."""
     try:
-        return _analyse(module, tree, source, path, rules, seed, options, displays, line_label)
+        return analyse()
     except RecursionError:
         return [analysis_limit(path, "nested too deeply for the analysis (recursion limit)")]
     except AnalysisTimeout:
@@ -221,13 +234,25 @@ def _analyse(
     line_label: Callable[[int], str] = str,
 ) -> list[Diagnostic]:
     reports: list[Report] = []
-    analyzer = Analyzer(module, {}, seed=seed, default_device=_default_device(source))
+    analyzer = Analyzer(module, {}, seed=seed, default_device=default_device_of(source))
     shown = _displayed_statements(module, tree, displays) if displays is not None else None
-    analyzer.dispatch.update(_build_dispatch(rules, analyzer, reports, options, shown))
+    cache = {"source": source, "classes_by_name": analyzer.bindings.classes_by_name()}
+    analyzer.dispatch.update(build_dispatch(rules, analyzer, reports, options, shown, cache))
     analyzer.run()
     if not reports:
         return []
-    positions = locate(module, tree, _anchored_nodes(reports))
+    positions = locate(module, tree, anchored_nodes(reports))
+    return diagnostics_of(reports, positions, source, path, line_label)
+
+
+def diagnostics_of(
+    reports: list[Report],
+    positions: Mapping[cst.CSTNode, CodeRange],
+    source: str,
+    path: str,
+    line_label: Callable[[int], str] = str,
+) -> list[Diagnostic]:
+    """The reports as sorted diagnostics, with their fixes, less those a `noqa` comment suppresses."""
     suppressed = noqa.suppressions(source)
     diagnostics: dict[tuple, Diagnostic] = {}
     resolve = _FixResolver(positions, source)

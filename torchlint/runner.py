@@ -21,6 +21,7 @@ from torchlint.source import EncodingDeclarationError, SourceError, SourceFile, 
 from torchlint.writer import WriteError, write_if_unchanged
 
 if TYPE_CHECKING:
+    from torchlint.incremental import DocumentState
     from torchlint.rules.base import Rule
 
 _PARALLEL_THRESHOLD = 8
@@ -150,11 +151,13 @@ def _rules(task: FileTask) -> list[Rule]:
     return [RULES_BY_CODE[code] for code in task.codes]
 
 
-def _python(task: FileTask, source: SourceFile) -> FileOutcome:
+def _python(task: FileTask, source: SourceFile, state: DocumentState | None = None) -> FileOutcome:
     from torchlint.engine import lint_source
     from torchlint.snippets.aliases import seed
 
     rules, options = _rules(task), dict(task.options)
+    if task.mode is None and task.aliases is None and state is not None:
+        return FileOutcome(task.path, state.lint(source.text, task.path, rules, options))
     facts = seed(dict(task.aliases)) if task.aliases is not None else None
     if task.mode is None:
         return FileOutcome(task.path, lint_source(source.text, task.path, rules, seed=facts, options=options))
@@ -317,9 +320,10 @@ def _fixed_text(task: FileTask, source: SourceFile, name: str, unsafe: bool) -> 
     return FileOutcome(name, outcome.diagnostics, fixed=outcome.fixed), outcome.source
 
 
-def lint_text(text: str, path: str, settings: Settings) -> FileOutcome:
+def lint_text(text: str, path: str, settings: Settings, state: DocumentState | None = None) -> FileOutcome:
     """Lint an editor's text of `path` (Python, notebook JSON or Markdown) with `settings`, in this process,
-    under the file's time bound: the language server's entry to the same engine the CLI uses."""
+    under the file's time bound: the language server's entry to the same engine the CLI uses. With `state`
+    (the document's last run), a Python file is linted incrementally, to the same findings."""
     from torchlint.engine import AnalysisTimeout, analysis_limit
     from torchlint.snippets.notebook import NotebookError
 
@@ -327,7 +331,7 @@ def lint_text(text: str, path: str, settings: Settings) -> FileOutcome:
     source = SourceFile(text, text.encode("utf-8"), "utf-8")
     try:
         with time_bound(task.timeout):
-            return _document(task, source) if is_document_name(path) else _python(task, source)
+            return _document(task, source) if is_document_name(path) else _python(task, source, state)
     except NotebookError as error:
         return FileOutcome(path, error=str(error))
     except AnalysisTimeout:

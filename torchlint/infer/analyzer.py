@@ -13,6 +13,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import reduce
+from typing import Protocol
 
 import libcst as cst
 
@@ -43,6 +44,7 @@ _TERMINATORS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
 _MAX_TARGETED = 16  # `forward` analyses with known inputs, per file
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
 _LIST_READERS = frozenset({"index", "count", "copy", "pop", "clear", "reverse"})  # keep every item alike
+_OVERLAID = frozenset({*_COMPREHENSIONS, cst.Lambda})  # nodes that bind names for their children only
 
 
 @dataclass
@@ -56,6 +58,12 @@ class ClassInfo:
     methods: dict[str, list[cst.FunctionDef]] = field(default_factory=dict)
 
 
+class Scheduler(Protocol):
+    """Takes over the analyses of function bodies once the module's body has run (`Analyzer.pending`)."""
+
+    def run(self, analyzer: Analyzer) -> None: ...
+
+
 class _Walker:
     """Feeds every node of one statement (or statement header) to the rules."""
 
@@ -64,17 +72,20 @@ class _Walker:
         self.dispatch = analyzer.dispatch
 
     def enter(self, node: cst.CSTNode) -> bool:
-        for handler in self.dispatch.get(type(node), ()):
-            handler(node)
-        if isinstance(node, _COMPREHENSIONS):
-            self.analyzer.push_comprehension(node)
-        elif isinstance(node, cst.Lambda):
-            self.analyzer.evaluator.overlays.append({p.name.value: UNKNOWN for p in all_params(node.params)})
+        cls = type(node)
+        handlers = self.dispatch.get(cls)
+        if handlers is not None:
+            for handler in handlers:
+                handler(node)
+        if cls in _OVERLAID:
+            if cls is cst.Lambda:
+                self.analyzer.evaluator.overlays.append({p.name.value: UNKNOWN for p in all_params(node.params)})
+            else:
+                self.analyzer.push_comprehension(node)
         return True
 
     def leave(self, node: cst.CSTNode) -> None:
-        if isinstance(node, (*_COMPREHENSIONS, cst.Lambda)):
-            self.analyzer.evaluator.overlays.pop()
+        self.analyzer.evaluator.overlays.pop()
 
 
 class Analyzer:
@@ -85,6 +96,8 @@ class Analyzer:
         *,
         seed: dict[str, Fact] | None = None,
         default_device: Device = Device.CPU,
+        bindings: BindingIndex | None = None,
+        scheduler: Scheduler | None = None,
     ) -> None:
         self.module = module
         self.dispatch = dispatch
@@ -93,7 +106,9 @@ class Analyzer:
         self.seed = seed or {}
         self.pending: deque[tuple[cst.FunctionDef, Scope, ClassInfo | None]] = deque()
         self.classes: dict[cst.ClassDef, ClassInfo] = {}
-        self.bindings = BindingIndex(module)
+        self.bindings = bindings if bindings is not None else BindingIndex(module)
+        # Runs each function analysis after the module's body (the incremental engine reuses some instead).
+        self.scheduler = scheduler
         self.module_scope: Scope | None = None
         # Called for every tensor-valued binding (the facts API listens here).
         self.on_bind: Callable[[cst.BaseExpression, str, Fact], None] | None = None
@@ -129,6 +144,9 @@ class Analyzer:
         self._notify(self.module)
         self.exec_block(self.module.body)
         scope.final = scope.env
+        if self.scheduler is not None:
+            self.scheduler.run(self)
+            return
         while self.pending:
             self._analyse_function(*self.pending.popleft())
 
@@ -237,7 +255,7 @@ class Analyzer:
         self.evaluator.memo.clear()
         for node in nodes:
             if node is not None:
-                walk(node, self.walker.enter, self.walker.leave)
+                walk(node, self.walker.enter, self.walker.leave, _OVERLAID)
 
     def push_comprehension(self, node: cst.CSTNode) -> None:
         overlay: dict[str, Fact] = {}

@@ -7,7 +7,7 @@ like plain names; rebinding `model` forgets every `model.*` key.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import libcst as cst
 
@@ -30,10 +30,13 @@ def dotted_name(node: cst.BaseExpression) -> str | None:
 class Env:
     """Name → Fact at one program point; copied at branches, joined where they meet."""
 
-    __slots__ = ("values",)
+    __slots__ = ("_dotted", "values")
 
     def __init__(self, values: dict[str, Fact] | None = None) -> None:
         self.values: dict[str, Fact] = values if values is not None else {}
+        # The keys with a dot (`model.fc`), found when first needed: binding a name forgets its attributes
+        # without a scan of every name (a module of thousands of names would make that quadratic).
+        self._dotted: set[str] | None = None
 
     def copy(self) -> Env:
         return Env(dict(self.values))
@@ -44,11 +47,20 @@ class Env:
     def bind(self, key: str, fact: Fact) -> None:
         self.forget(key)
         self.values[key] = fact
+        if "." in key:
+            self._dotted.add(key)  # type: ignore[union-attr]  # set by `forget`
 
     def forget(self, key: str) -> None:
-        prefix = key + "."
-        for name in [k for k in self.values if k == key or k.startswith(prefix)]:
-            del self.values[name]
+        self.values.pop(key, None)
+        dotted = self._dotted
+        if dotted is None:
+            dotted = self._dotted = {k for k in self.values if "." in k}
+        dotted.discard(key)
+        if dotted:
+            prefix = key + "."
+            for name in [k for k in dotted if k.startswith(prefix)]:
+                del self.values[name]
+                dotted.discard(name)
 
     def join(self, other: Env) -> Env:
         keys = self.values.keys() & other.values.keys()
@@ -56,6 +68,7 @@ class Env:
 
     def replace_with(self, other: Env) -> None:
         self.values = other.values
+        self._dotted = None
 
 
 def join_all(envs: list[Env]) -> Env:
@@ -187,7 +200,9 @@ def _mutates_shapes(node: cst.Call) -> bool:
 class BindingIndex:
     """One walk of the module: how often each scope binds each name, and what each loop rebinds."""
 
-    def __init__(self, module: cst.Module) -> None:
+    def __init__(self, module: cst.Module | None, parts: list[BindingIndex] | None = None) -> None:
+        """The index of `module`; or, with `parts` (`BindingIndex.of_statements` of each run of its
+        top-level statements, in order), the same index put together from them."""
         self._scopes: dict[int, Counter[str]] = {}
         self._loops: dict[int, set[str]] = {}
         # For the shape checker: in-place resizes anywhere, attributes assigned on objects other than `self`,
@@ -196,9 +211,57 @@ class BindingIndex:
         self.attribute_writes: set[str] = set()
         self.dynamic_attributes = False
         self.hooks = False  # forward hooks registered: a module's output (or input) is not what forward says
+        self.classes: list[cst.ClassDef] = []  # every class, at any depth, in source order
         # Each open scope with the loops open inside it.
         self._open: list[tuple[Counter[str], list[set[str]]]] = []
-        walk(module, self._enter, self._leave)
+        self.module_counts: Counter[str] = Counter()  # bindings of the module scope (for `of_statements`)
+        if parts is None:
+            if module is not None:
+                walk(module, self._enter, self._leave)
+            return
+        assert module is not None
+        counts: Counter[str] = Counter()
+        for part in parts:
+            self._scopes.update(part._scopes)
+            self._loops.update(part._loops)
+            counts.update(part.module_counts)
+            self.mutates_shapes = self.mutates_shapes or part.mutates_shapes
+            self.attribute_writes |= part.attribute_writes
+            self.dynamic_attributes = self.dynamic_attributes or part.dynamic_attributes
+            self.hooks = self.hooks or part.hooks
+            self.classes.extend(part.classes)
+        self._scopes[id(module)] = counts
+
+    @classmethod
+    def of_statements(
+        cls, statements: Iterable[cst.BaseStatement], visit: Callable[[cst.CSTNode], object] | None = None
+    ) -> BindingIndex:
+        """The share of some top-level statements in their module's index (the module scope's counts apart);
+        `visit` is called with every node on the way, to save another walk."""
+        index = cls(None)
+        index._open.append((index.module_counts, []))
+        enter = index._enter
+        if visit is not None:
+
+            def enter(node: cst.CSTNode) -> bool:
+                visit(node)
+                return index._enter(node)
+
+        for statement in statements:
+            walk(statement, enter, index._leave)
+        index._open.pop()
+        return index
+
+    def classes_by_name(self) -> dict[str, list[cst.ClassDef]]:
+        """The classes by name, as `patterns.modules.local_class` would find them walking the module."""
+        table: dict[str, list[cst.ClassDef]] = {}
+        for node in self.classes:
+            table.setdefault(node.name.value, []).append(node)
+        return table
+
+    def summary(self) -> tuple:
+        """What the index says about the whole file (as opposed to one scope or loop)."""
+        return (self.mutates_shapes, frozenset(self.attribute_writes), self.dynamic_attributes, self.hooks)
 
     def scope(self, node: cst.CSTNode) -> Counter[str]:
         return self._scopes[id(node)]
@@ -235,6 +298,8 @@ class BindingIndex:
                 if name is not None:
                     self._open[-1][0][name] += 1  # binds `self.<name>`
         if cls in _SCOPES:
+            if cls is cst.ClassDef:
+                self.classes.append(node)  # type: ignore[arg-type]
             counts = Counter()
             if cls is cst.FunctionDef or cls is cst.Lambda:
                 counts.update(p.name.value for p in all_params(node.params))  # type: ignore[attr-defined]
