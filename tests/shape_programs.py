@@ -480,7 +480,7 @@ class _Builder:
             "softmax": f"{a}.float().softmax(-1)",
             "sum": f"{a}.sum(-1)",
         }
-        return self.run(f"strided_{form}", f"{name} = {calls[form]}", {"TL504", "TL505", "TL507"})
+        return self.run(f"strided_{form}", f"{name} = {calls[form]}", {"TL502", "TL504", "TL505", "TL507"})
 
     def random_shuffle(self, items: list[int]) -> None:
         for i in range(len(items) - 1, 0, -1):
