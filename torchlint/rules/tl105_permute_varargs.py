@@ -53,18 +53,19 @@ class PermuteVarargs(Rule):
                 fixes.Anchor(args[1].value, fixes.START), fixes.Anchor(args[-1].value, fixes.END), as_tuple
             ),
         )
+        permute = code(node.func)  # as the file spells it: `torch.permute`, `th.permute`, `permute`
         if len(args) == 2:
             ctx.report(
                 node,
-                f"`torch.permute` takes its dims as one sequence: this call raises TypeError "
-                f"(`dims` must be a tuple of ints, not int); use `torch.permute({tensor}, ({dims},))`",
+                f"`{permute}` takes its dims as one sequence: this call raises TypeError "
+                f"(`dims` must be a tuple of ints, not int); use `{permute}({tensor}, ({dims},))`",
                 fix=fix,
             )
             return
         ctx.report(
             node,
-            f"`torch.permute` takes its dims as one sequence: this call raises `TypeError: permute() takes "
-            f"2 positional arguments but {len(args)} were given`; use `torch.permute({tensor}, ({dims}))` "
+            f"`{permute}` takes its dims as one sequence: this call raises `TypeError: permute() takes "
+            f"2 positional arguments but {len(args)} were given`; use `{permute}({tensor}, ({dims}))` "
             f"or `{tensor}.permute({dims})`",
             fix=fix,
         )

@@ -5,6 +5,7 @@ import libcst as cst
 from torchlint import fixes
 from torchlint.context import RuleContext
 from torchlint.diagnostics import Applicability, Severity
+from torchlint.fixes import code
 from torchlint.infer.evaluate import keyword_arg
 from torchlint.rules.base import Rule
 
@@ -48,12 +49,13 @@ class UnsafeTorchLoad(Rule):
     def visit_Call(self, node: cst.Call, ctx: RuleContext) -> None:
         if ctx.qualname(node.func) not in _LOADERS:
             return
+        load = code(node.func)  # as the file spells it: `torch.load`, `th.load`, `load`
         flag = keyword_arg(node, "weights_only")
         if flag is not None:
             if isinstance(flag.value, cst.Name) and flag.value.value == "False":
                 ctx.report(
                     node,
-                    "`torch.load(..., weights_only=False)` unpickles arbitrary objects: a malicious "
+                    f"`{load}(..., weights_only=False)` unpickles arbitrary objects: a malicious "
                     "checkpoint runs code on load; use `weights_only=True` (and "
                     "`torch.serialization.add_safe_globals` for your own types) for files you did not write",
                     fix=fixes.fix("Use `weights_only=True`", Applicability.UNSAFE, fixes.replace(flag.value, "True")),
@@ -65,7 +67,7 @@ class UnsafeTorchLoad(Rule):
         if tuple(int(part) for part in version.split(".")[:2]) < _SAFE_DEFAULT:
             ctx.report(
                 node,
-                f"`torch.load` without `weights_only` unpickles arbitrary objects on torch < 2.6 (this project "
+                f"`{load}` without `weights_only` unpickles arbitrary objects on torch < 2.6 (this project "
                 f"supports torch {version}): a malicious checkpoint runs code on load; pass `weights_only=True`",
                 fix=fixes.fix(
                     "Pass `weights_only=True`",
